@@ -1,0 +1,136 @@
+package dev.ralex.api;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Something that happened during a call, delivered to {@link RalexListener}s. Every event carries the call's
+ * id, so events of one call can be grouped. Events never carry API keys; the request and response they carry
+ * hold prompt and completion text, which listeners must not log at INFO or above.
+ */
+public sealed interface RalexEvent {
+  /** Ralex's id of the call this event belongs to. */
+  String callId();
+
+  /**
+   * A call entered the pipeline.
+   *
+   * @param callId the call's id
+   * @param request the request as the caller sent it
+   * @param streaming whether the call streams
+   * @param at when the call started, on Ralex's clock
+   */
+  record CallStarted(String callId, ChatRequest request, boolean streaming, Instant at) implements RalexEvent {
+    /** Validates the event. */
+    public CallStarted {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(request, "request");
+      Objects.requireNonNull(at, "at");
+    }
+  }
+
+  /**
+   * The selector chose a model.
+   *
+   * @param callId the call's id
+   * @param selection the model, the fallbacks and the reason
+   */
+  record ModelSelected(String callId, Selection selection) implements RalexEvent {
+    /** Validates the event. */
+    public ModelSelected {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(selection, "selection");
+    }
+  }
+
+  /**
+   * An attempt failed in a way that may pass, and Ralex will try the same model again after a wait.
+   *
+   * @param callId the call's id
+   * @param model the model being retried
+   * @param nextAttempt the number of the attempt about to start, counting from 1 over the whole call
+   * @param cause the failure of the previous attempt
+   * @param delay how long Ralex waits first
+   */
+  record Retrying(String callId, ModelInfo model, int nextAttempt, LlmException cause, Duration delay)
+      implements RalexEvent {
+    /** Validates the event. */
+    public Retrying {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(cause, "cause");
+      Objects.requireNonNull(delay, "delay");
+    }
+  }
+
+  /**
+   * A model failed for good and Ralex moves to the next model of the selection's fallbacks.
+   *
+   * @param callId the call's id
+   * @param from the model that failed
+   * @param to the model tried next
+   * @param cause the failure that ended {@code from}'s attempts
+   */
+  record FallingBack(String callId, ModelInfo from, ModelInfo to, LlmException cause) implements RalexEvent {
+    /** Validates the event. */
+    public FallingBack {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(to, "to");
+      Objects.requireNonNull(cause, "cause");
+    }
+  }
+
+  /**
+   * A billed attempt's usage and cost were recorded.
+   *
+   * @param callId the call's id
+   * @param model the model that was billed
+   * @param usage the tokens billed
+   * @param cost what they cost, in dollars
+   * @param at when the usage was recorded, on Ralex's clock
+   */
+  record UsageRecorded(String callId, ModelInfo model, Usage usage, BigDecimal cost, Instant at)
+      implements RalexEvent {
+    /** Validates the event. */
+    public UsageRecorded {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(usage, "usage");
+      Objects.requireNonNull(cost, "cost");
+      Objects.requireNonNull(at, "at");
+    }
+  }
+
+  /**
+   * The call succeeded.
+   *
+   * @param callId the call's id
+   * @param response the answer, with its usage, cost, latency and attempts
+   */
+  record CallSucceeded(String callId, ChatResponse response) implements RalexEvent {
+    /** Validates the event. */
+    public CallSucceeded {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(response, "response");
+    }
+  }
+
+  /**
+   * The call failed; the caller receives {@code error}.
+   *
+   * @param callId the call's id
+   * @param error the failure
+   * @param latency from the start of the call to the failure
+   */
+  record CallFailed(String callId, LlmException error, Duration latency) implements RalexEvent {
+    /** Validates the event. */
+    public CallFailed {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(error, "error");
+      Objects.requireNonNull(latency, "latency");
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.ralex.api;
+
+/**
+ * Observes calls as they pass through Ralex's pipeline: the start, the model chosen and why, each retry and
+ * fallback, the usage recorded, and the end. Every method does nothing by default, except that each
+ * per-event method passes its event to {@link #onEvent}, so a listener can override one catch-all method or
+ * only the events it cares about.
+ *
+ * <p>Listeners are called synchronously on the thread doing the work, so they must be thread-safe and quick.
+ * A listener that throws does not fail the call: Ralex logs the failure at WARN and carries on.
+ */
+public interface RalexListener {
+  /** A listener that ignores everything. */
+  RalexListener NONE = new RalexListener() {};
+
+  /** Receives every event whose own method is not overridden. Does nothing by default. */
+  default void onEvent(RalexEvent event) {}
+
+  /** A call entered the pipeline. */
+  default void onCallStarted(RalexEvent.CallStarted event) {
+    onEvent(event);
+  }
+
+  /** The selector chose a model. */
+  default void onModelSelected(RalexEvent.ModelSelected event) {
+    onEvent(event);
+  }
+
+  /** An attempt failed and will be retried after a wait. */
+  default void onRetrying(RalexEvent.Retrying event) {
+    onEvent(event);
+  }
+
+  /** A model failed for good and the next fallback is tried. */
+  default void onFallingBack(RalexEvent.FallingBack event) {
+    onEvent(event);
+  }
+
+  /** A billed attempt's usage and cost were recorded. */
+  default void onUsageRecorded(RalexEvent.UsageRecorded event) {
+    onEvent(event);
+  }
+
+  /** The call succeeded. */
+  default void onCallSucceeded(RalexEvent.CallSucceeded event) {
+    onEvent(event);
+  }
+
+  /** The call failed. */
+  default void onCallFailed(RalexEvent.CallFailed event) {
+    onEvent(event);
+  }
+}
