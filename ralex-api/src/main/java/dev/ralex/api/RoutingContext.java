@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param defaultModel the configured default model
  * @param estimatedInputTokens the estimated input tokens of the request
  * @param budget the tightest budget the call falls under
- * @param stats recent observations per model id; a model without observations is absent
+ * @param stats recent observations per model id, a read-only view that may change as calls complete; a
+ *     model without observations is absent
  */
 public record RoutingContext(
     String callId,
@@ -38,7 +39,7 @@ public record RoutingContext(
       throw new IllegalArgumentException("estimatedInputTokens must not be negative");
     }
     Objects.requireNonNull(budget, "budget");
-    stats = Map.copyOf(stats);
+    Objects.requireNonNull(stats, "stats");
   }
 
   /** The observations of {@code modelId}, or {@link ModelStats#NONE}. */

@@ -1,0 +1,518 @@
+package dev.ralex.core;
+
+import dev.ralex.api.BudgetSnapshot;
+import dev.ralex.api.ChatRequest;
+import dev.ralex.api.ChatResponse;
+import dev.ralex.api.ConfigurationException;
+import dev.ralex.api.ErrorDetails;
+import dev.ralex.api.ErrorKind;
+import dev.ralex.api.Feedback;
+import dev.ralex.api.LlmException;
+import dev.ralex.api.LlmProvider;
+import dev.ralex.api.ModelInfo;
+import dev.ralex.api.ProviderException;
+import dev.ralex.api.RalexEvent;
+import dev.ralex.api.RoutingContext;
+import dev.ralex.api.Selection;
+import dev.ralex.api.StreamCancelledException;
+import dev.ralex.api.StreamHandle;
+import dev.ralex.api.StreamHandler;
+import dev.ralex.api.TokenEstimates;
+import dev.ralex.api.ToolUseBlock;
+import dev.ralex.api.Usage;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One call through the pipeline: select a model, then for each model of the selection in turn, fit the context,
+ * reserve the budget, take a rate-limit permit, make the attempt, and record usage, feedback and events; retry
+ * or fall back on failure. The same state machine serves blocking, async and streaming calls; only how an
+ * attempt is dispatched and how a wait happens differ by {@link Mode}.
+ *
+ * <p>Steps of one call run one after another, on the caller's thread, Ralex's executor or a provider's
+ * thread; each hands over to the next through a future or a direct call, so no two run at once.
+ */
+final class Call {
+  private static final Logger LOG = LoggerFactory.getLogger(Call.class);
+
+  enum Mode {
+    SYNC, ASYNC, STREAM
+  }
+
+  private final Ralex ralex;
+  private final ChatRequest request;
+  private final Mode mode;
+  private final StreamHandler userHandler;
+  private final String callId;
+  private final Instant startedAt;
+  private final CompletableFuture<ChatResponse> result = new CompletableFuture<>();
+  private final AtomicBoolean finished = new AtomicBoolean();
+
+  private List<ModelInfo> chain;
+  private int modelIndex;
+  private int retriesOnModel;
+  private int attempts;
+  private final List<String> modelsTried = new ArrayList<>(2);
+  private ChatRequest requestForModel;
+  private int maxOutputForModel;
+
+  private volatile boolean cancelled;
+  private volatile StreamHandle currentStream;
+  private volatile boolean delivered;
+
+  Call(Ralex ralex, ChatRequest request, Mode mode, StreamHandler userHandler) {
+    this.ralex = ralex;
+    this.request = request;
+    this.mode = mode;
+    this.userHandler = userHandler;
+    this.callId = ralex.ids.next();
+    this.startedAt = ralex.clock.instant();
+  }
+
+  CompletableFuture<ChatResponse> result() {
+    return result;
+  }
+
+  StreamHandle handle() {
+    return StreamHandle.of(result, this::cancel);
+  }
+
+  void cancel() {
+    cancelled = true;
+    StreamHandle stream = currentStream;
+    if (stream != null) {
+      stream.cancel();
+    }
+    fail(new StreamCancelledException("the call was cancelled", ErrorDetails.NONE));
+  }
+
+  /** Selects the model and makes the first attempt. */
+  void start() {
+    try {
+      if (!ralex.listeners.isEmpty()) {
+        ralex.listeners.fire(new RalexEvent.CallStarted(callId, request, mode == Mode.STREAM, startedAt));
+      }
+      List<ModelInfo> candidates = ralex.candidatesFor(request);
+      BudgetSnapshot budget = ralex.usage.snapshot(request);
+      RoutingContext context = new RoutingContext(callId, request, candidates, ralex.defaultModel,
+          TokenEstimates.estimateInputTokens(request), budget, ralex.stats.view());
+      Selection selection = select(context);
+      if (!ralex.listeners.isEmpty()) {
+        ralex.listeners.fire(new RalexEvent.ModelSelected(callId, selection));
+      }
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("call {}: {} selected ({}), fallbacks {}", callId, selection.model(), selection.reason(),
+            selection.fallbacks());
+      }
+      if (selection.fallbacks().isEmpty()) {
+        chain = List.of(selection.model());
+      } else {
+        chain = new ArrayList<>(1 + selection.fallbacks().size());
+        chain.add(selection.model());
+        chain.addAll(selection.fallbacks());
+      }
+      tryModel(0);
+    } catch (LlmException e) {
+      fail(e);
+    } catch (RuntimeException e) {
+      fail(unexpected(e));
+    }
+  }
+
+  private Selection select(RoutingContext context) {
+    Selection selection;
+    try {
+      selection = ralex.selector.select(context);
+    } catch (LlmException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new ConfigurationException("selector " + ralex.selector + " failed: " + e, ErrorDetails.NONE, e);
+    }
+    if (selection == null) {
+      throw new ConfigurationException("selector " + ralex.selector + " returned no selection");
+    }
+    requireCandidate(context.candidates(), selection.model());
+    for (ModelInfo fallback : selection.fallbacks()) {
+      requireCandidate(context.candidates(), fallback);
+    }
+    return selection;
+  }
+
+  private void requireCandidate(List<ModelInfo> candidates, ModelInfo model) {
+    for (ModelInfo c : candidates) {
+      if (c.id().equals(model.id())) {
+        return;
+      }
+    }
+    throw new ConfigurationException("selector " + ralex.selector + " chose " + model.id()
+        + ", which is not among the call's candidates " + candidates);
+  }
+
+  private void tryModel(int index) {
+    modelIndex = index;
+    retriesOnModel = 0;
+    ModelInfo model = chain.get(index);
+    maxOutputForModel = ralex.maxOutputTokens(request, model);
+    ChatRequest r = request;
+    if (!r.model().map(model.id()::equals).orElse(false)
+        || r.maxOutputTokens().orElse(-1) != maxOutputForModel) {
+      r = r.toBuilder().model(model.id()).maxOutputTokens(maxOutputForModel).build();
+    }
+    requestForModel = r;
+    attempt();
+  }
+
+  /** One attempt on the current model: fit, reserve, permit, dispatch. */
+  private void attempt() {
+    if (cancelled) {
+      fail(new StreamCancelledException("the call was cancelled", ErrorDetails.NONE));
+      return;
+    }
+    ModelInfo model = chain.get(modelIndex);
+    LlmProvider provider = ralex.providers.get(model.provider());
+    UsageTracker.Reservation reservation;
+    RateLimiter.Permit permit;
+    ContextManager.Fit fit;
+    try {
+      fit = ralex.contextManager.fit(requestForModel, model, maxOutputForModel,
+          req -> provider.estimateInputTokens(model, req));
+      BigDecimal worstCase = model.pricing().worstCaseCost(fit.inputTokens(), maxOutputForModel);
+      reservation = ralex.usage.reserve(fit.request(), model, worstCase);
+      try {
+        permit = ralex.rateLimiter.acquire(model, (long) fit.inputTokens() + maxOutputForModel);
+      } catch (RuntimeException e) {
+        reservation.release();
+        throw e;
+      }
+    } catch (LlmException e) {
+      // Refused before reaching the provider: nothing billed, and no retry of the same model can help.
+      refusedBeforeSending(model, e);
+      return;
+    } catch (RuntimeException e) {
+      fail(unexpected(e));
+      return;
+    }
+    attempts++;
+    if (modelsTried.isEmpty() || !modelsTried.get(modelsTried.size() - 1).equals(model.id())) {
+      modelsTried.add(model.id());
+    }
+    Attempt attempt = new Attempt(model, reservation, permit, ralex.clock.instant());
+    switch (mode) {
+      case SYNC:
+        ChatResponse response;
+        try {
+          response = provider.chat(model, fit.request());
+        } catch (LlmException e) {
+          attempt.failed(e, Usage.ZERO);
+          return;
+        } catch (RuntimeException e) {
+          attempt.failed(unexpected(e), Usage.ZERO);
+          return;
+        }
+        attempt.succeeded(response);
+        return;
+      case ASYNC:
+        CompletableFuture<ChatResponse> future;
+        try {
+          future = provider.chatAsync(model, fit.request(), ralex.executor);
+        } catch (RuntimeException e) {
+          attempt.failed(LlmProvider.unwrap(e), Usage.ZERO);
+          return;
+        }
+        future.whenComplete((resp, error) -> {
+          if (error != null) {
+            attempt.failed(LlmProvider.unwrap(error), Usage.ZERO);
+          } else {
+            attempt.succeeded(resp);
+          }
+        });
+        return;
+      default:
+        try {
+          currentStream = provider.stream(model, fit.request(), attempt);
+        } catch (RuntimeException e) {
+          attempt.failed(LlmProvider.unwrap(e), Usage.ZERO);
+          return;
+        }
+        if (cancelled) {
+          currentStream.cancel();
+        }
+    }
+  }
+
+  private void refusedBeforeSending(ModelInfo model, LlmException e) {
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("call {}: {} refused before sending: {}", callId, model.id(), e.getMessage());
+    }
+    if (!fallBack(model, e)) {
+      fail(e);
+    }
+  }
+
+  /** Retries, falls back or fails after an attempt that reached the provider failed. */
+  private void afterFailure(ModelInfo model, LlmException e) {
+    if (cancelled || e.kind() == ErrorKind.CANCELLED) {
+      fail(e);
+      return;
+    }
+    if (delivered) {
+      // Content already reached the caller: a retry would repeat it, so the stream ends here.
+      fail(e);
+      return;
+    }
+    Duration elapsed = Duration.between(startedAt, ralex.clock.instant());
+    Optional<Duration> delay = ralex.retryPolicy.delayBeforeRetry(retriesOnModel, e, elapsed);
+    if (delay.isPresent()) {
+      retriesOnModel++;
+      if (!ralex.listeners.isEmpty()) {
+        ralex.listeners.fire(new RalexEvent.Retrying(callId, model, attempts + 1, e, delay.get()));
+      }
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("call {}: {} failed ({}); retry {} in {} ms", callId, model.id(), e.kind(), retriesOnModel,
+            delay.get().toMillis());
+      }
+      waitThen(delay.get(), this::attempt);
+      return;
+    }
+    if (!fallBack(model, e)) {
+      fail(e);
+    }
+  }
+
+  /** Moves to the next model of the selection if the failure is one another model may not have. */
+  private boolean fallBack(ModelInfo model, LlmException e) {
+    if (!canFallBack(e) || modelIndex + 1 >= chain.size()) {
+      return false;
+    }
+    ModelInfo next = chain.get(modelIndex + 1);
+    if (!ralex.listeners.isEmpty()) {
+      ralex.listeners.fire(new RalexEvent.FallingBack(callId, model, next, e));
+    }
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("call {}: {} failed ({}); falling back to {}", callId, model.id(), e.kind(), next.id());
+    }
+    tryModel(modelIndex + 1);
+    return true;
+  }
+
+  /**
+   * Failures that say something about this model or provider rather than about the request or the account:
+   * another model may succeed. Authentication, permission, billing and invalid requests surface at once.
+   */
+  private static boolean canFallBack(LlmException e) {
+    switch (e.kind()) {
+      case RATE_LIMITED:
+      case OVERLOADED:
+      case UNAVAILABLE:
+      case TIMEOUT:
+      case NETWORK:
+      case CONTEXT_TOO_LONG:
+      case BUDGET_EXCEEDED:
+      case PROVIDER_ERROR:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private void waitThen(Duration delay, Runnable next) {
+    if (mode == Mode.SYNC) {
+      try {
+        ralex.sleeper.sleep(delay);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail(new StreamCancelledException("interrupted while waiting to retry", ErrorDetails.NONE, e));
+        return;
+      }
+      next.run();
+      return;
+    }
+    ralex.sleeper.delay(delay, ralex.executor).whenComplete((ignored, error) -> {
+      if (error != null) {
+        fail(new StreamCancelledException("the wait before a retry was interrupted", ErrorDetails.NONE, error));
+      } else {
+        next.run();
+      }
+    });
+  }
+
+  private void succeed(ChatResponse response) {
+    if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    if (!ralex.listeners.isEmpty()) {
+      ralex.listeners.fire(new RalexEvent.CallSucceeded(callId, response));
+    }
+    if (mode == Mode.STREAM) {
+      deliver(() -> userHandler.onComplete(response));
+    }
+    result.complete(response);
+  }
+
+  private void fail(LlmException e) {
+    if (!finished.compareAndSet(false, true)) {
+      return;
+    }
+    Duration latency = Duration.between(startedAt, ralex.clock.instant());
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("call {} failed after {} attempts: {}", callId, attempts, e.getMessage());
+    }
+    if (!ralex.listeners.isEmpty()) {
+      ralex.listeners.fire(new RalexEvent.CallFailed(callId, e, latency));
+    }
+    if (mode == Mode.STREAM) {
+      deliver(() -> userHandler.onError(e));
+    }
+    result.completeExceptionally(e);
+  }
+
+  /** Runs a callback of the caller's stream handler; a handler that throws is logged, and the call goes on. */
+  private void deliver(Runnable callback) {
+    try {
+      callback.run();
+    } catch (RuntimeException e) {
+      LOG.warn("stream handler {} threw; the stream goes on", userHandler.getClass().getName(), e);
+    }
+  }
+
+  private static LlmException unexpected(RuntimeException e) {
+    return new ProviderException("unexpected failure: " + e, false, ErrorDetails.NONE, e);
+  }
+
+  /**
+   * One attempt on one model: settles its reservation and permit exactly once, and records its outcome. In
+   * streaming mode it is also the provider's handler, forwarding deltas to the caller's handler.
+   */
+  private final class Attempt implements StreamHandler {
+    private final ModelInfo model;
+    private final UsageTracker.Reservation reservation;
+    private final RateLimiter.Permit permit;
+    private final Instant startedAt;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile Usage lastUsage = Usage.ZERO;
+
+    Attempt(ModelInfo model, UsageTracker.Reservation reservation, RateLimiter.Permit permit, Instant startedAt) {
+      this.model = model;
+      this.reservation = reservation;
+      this.permit = permit;
+      this.startedAt = startedAt;
+    }
+
+    void succeeded(ChatResponse response) {
+      if (!ended.compareAndSet(false, true)) {
+        return;
+      }
+      Instant now = ralex.clock.instant();
+      Duration attemptLatency = Duration.between(startedAt, now);
+      Usage usage = response.usage();
+      // A cost the provider reports itself (OpenRouter bills the model that really answered) wins over prices.
+      BigDecimal cost = response.cost().signum() > 0 ? response.cost() : model.pricing().costOf(usage);
+      permit.complete(usage.totalTokens());
+      record(usage, cost, now);
+      ralex.stats.success(model.id(), attemptLatency);
+      feedback(Optional.empty(), attemptLatency, cost, usage);
+      ChatResponse complete = response.toBuilder()
+          .callId(callId)
+          .model(model.id())
+          .provider(model.provider())
+          .cost(cost)
+          .latency(Duration.between(Call.this.startedAt, now))
+          .attempts(attempts)
+          .modelsTried(List.copyOf(modelsTried))
+          .build();
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("call {}: {} answered, {} in / {} out tokens, ${}, {} ms", callId, model.id(),
+            usage.totalInputTokens(), usage.outputTokens(), cost.toPlainString(), complete.latency().toMillis());
+      }
+      succeed(complete);
+    }
+
+    void failed(LlmException error, Usage billed) {
+      if (!ended.compareAndSet(false, true)) {
+        return;
+      }
+      Instant now = ralex.clock.instant();
+      Duration attemptLatency = Duration.between(startedAt, now);
+      permit.complete(billed.totalTokens());
+      BigDecimal cost = BigDecimal.ZERO;
+      if (billed.totalTokens() > 0) {
+        // A stream cut after content was billed for what it produced.
+        cost = model.pricing().costOf(billed);
+        record(billed, cost, now);
+      } else {
+        reservation.release();
+      }
+      ralex.stats.failure(model.id());
+      feedback(Optional.of(error.kind()), attemptLatency, cost, billed);
+      afterFailure(model, error);
+    }
+
+    private void record(Usage usage, BigDecimal cost, Instant now) {
+      reservation.commit(new UsageRecord(callId, now, model.id(), model.provider(), usage, cost, request.tags(),
+          request.conversationId().orElse(null)));
+      if (!ralex.listeners.isEmpty()) {
+        ralex.listeners.fire(new RalexEvent.UsageRecorded(callId, model, usage, cost, now));
+      }
+    }
+
+    private void feedback(Optional<ErrorKind> error, Duration latency, BigDecimal cost, Usage usage) {
+      try {
+        ralex.selector.feedback(
+            new Feedback(callId, model, error, latency, cost, usage, OptionalDouble.empty()));
+      } catch (RuntimeException e) {
+        LOG.warn("selector {} failed to take feedback; the call goes on", ralex.selector, e);
+      }
+    }
+
+    // StreamHandler: the provider's view of this attempt.
+
+    @Override
+    public void onTextDelta(String text) {
+      delivered = true;
+      deliver(() -> userHandler.onTextDelta(text));
+    }
+
+    @Override
+    public void onThinkingDelta(String thinking) {
+      delivered = true;
+      deliver(() -> userHandler.onThinkingDelta(thinking));
+    }
+
+    @Override
+    public void onToolInputDelta(int blockIndex, String partialJson) {
+      delivered = true;
+      deliver(() -> userHandler.onToolInputDelta(blockIndex, partialJson));
+    }
+
+    @Override
+    public void onToolUse(ToolUseBlock toolUse) {
+      delivered = true;
+      deliver(() -> userHandler.onToolUse(toolUse));
+    }
+
+    @Override
+    public void onUsage(Usage usage) {
+      lastUsage = usage;
+      deliver(() -> userHandler.onUsage(usage));
+    }
+
+    @Override
+    public void onComplete(ChatResponse response) {
+      succeeded(response);
+    }
+
+    @Override
+    public void onError(LlmException error) {
+      failed(error, delivered ? lastUsage : Usage.ZERO);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.ralex.core;
+
+import dev.ralex.api.RalexEvent;
+import dev.ralex.api.RalexListener;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Delivers events to every listener; a listener that throws is logged and skipped, never fails the call. */
+final class Listeners {
+  private static final Logger LOG = LoggerFactory.getLogger(Listeners.class);
+
+  private final RalexListener[] listeners;
+
+  Listeners(List<RalexListener> listeners) {
+    this.listeners = listeners.toArray(new RalexListener[0]);
+  }
+
+  /** Whether there is anyone to tell; callers skip building events when there is not. */
+  boolean isEmpty() {
+    return listeners.length == 0;
+  }
+
+  void fire(RalexEvent event) {
+    for (RalexListener l : listeners) {
+      try {
+        dispatch(l, event);
+      } catch (RuntimeException e) {
+        LOG.warn("listener {} failed on {}; the call goes on", l.getClass().getName(),
+            event.getClass().getSimpleName(), e);
+      }
+    }
+  }
+
+  private static void dispatch(RalexListener l, RalexEvent event) {
+    if (event instanceof RalexEvent.CallStarted e) {
+      l.onCallStarted(e);
+    } else if (event instanceof RalexEvent.ModelSelected e) {
+      l.onModelSelected(e);
+    } else if (event instanceof RalexEvent.Retrying e) {
+      l.onRetrying(e);
+    } else if (event instanceof RalexEvent.FallingBack e) {
+      l.onFallingBack(e);
+    } else if (event instanceof RalexEvent.UsageRecorded e) {
+      l.onUsageRecorded(e);
+    } else if (event instanceof RalexEvent.CallSucceeded e) {
+      l.onCallSucceeded(e);
+    } else if (event instanceof RalexEvent.CallFailed e) {
+      l.onCallFailed(e);
+    } else {
+      l.onEvent(event);
+    }
+  }
+}

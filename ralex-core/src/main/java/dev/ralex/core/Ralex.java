@@ -1,0 +1,725 @@
+package dev.ralex.core;
+
+import dev.ralex.api.Capability;
+import dev.ralex.api.ChatRequest;
+import dev.ralex.api.ChatResponse;
+import dev.ralex.api.ConfigurationException;
+import dev.ralex.api.ContentBlock;
+import dev.ralex.api.ErrorDetails;
+import dev.ralex.api.ImageBlock;
+import dev.ralex.api.InvalidRequestException;
+import dev.ralex.api.LlmException;
+import dev.ralex.api.LlmProvider;
+import dev.ralex.api.LlmProviderFactory;
+import dev.ralex.api.Message;
+import dev.ralex.api.ModelInfo;
+import dev.ralex.api.ModelSelector;
+import dev.ralex.api.ProviderConfig;
+import dev.ralex.api.RalexListener;
+import dev.ralex.api.StreamHandle;
+import dev.ralex.api.StreamHandler;
+import dev.ralex.api.ToolResultBlock;
+import dev.ralex.api.UnknownModelException;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point: one API over every configured provider, that picks a model per request and keeps within
+ * budgets and rate limits.
+ *
+ * <pre>{@code
+ * try (Ralex ralex = Ralex.builder().discoverProviders().dailyBudget(new BigDecimal("5")).build()) {
+ *   ChatResponse answer = ralex.chat(ChatRequest.of("Fix the typo in: 'recieve'"));
+ *   System.out.println(answer.text() + " (" + answer.model() + ", $" + answer.cost() + ")");
+ * }
+ * }</pre>
+ *
+ * <p>Every call passes through one pipeline: select a model (the selector sees the request, the candidate
+ * models, the budget and recent statistics) -> fit the context to the model's window -> reserve the worst-case
+ * cost against the budgets -> take a rate-limit permit -> call the provider, retrying what can be retried and
+ * falling back to the selection's next model -> record usage and cost -> tell the selector the outcome -> tell
+ * the listeners. Blocking, async, streaming and conversation calls all take this path.
+ *
+ * <p>Thread-safe: share one instance across the application. Configuration is fixed once built. Close it to
+ * release the providers' connections and Ralex's threads; providers given to the builder are closed with it.
+ */
+public final class Ralex implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Ralex.class);
+
+  final Map<String, LlmProvider> providers;
+  final ModelCatalog catalog;
+  final ModelInfo defaultModel;
+  final ModelSelector selector;
+  final ContextManager contextManager;
+  final UsageTracker usage;
+  final RateLimiter rateLimiter;
+  final RetryPolicy retryPolicy;
+  final Listeners listeners;
+  final Clock clock;
+  final Sleeper sleeper;
+  final Executor executor;
+  final StatsTracker stats = new StatsTracker();
+  final CallIds ids = new CallIds();
+  private final int defaultMaxOutputTokens;
+  private final ExecutorService ownedExecutor;
+  private final List<ModelInfo> anyCandidates;
+  private final List<ModelInfo> toolCandidates;
+  private final List<ModelInfo> visionCandidates;
+  private final List<ModelInfo> toolAndVisionCandidates;
+  private final Map<String, Conversation> conversations = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Ralex(Builder b, Map<String, LlmProvider> providers, ModelCatalog catalog, ModelInfo defaultModel,
+      UsageTracker usage, RateLimiter rateLimiter) {
+    this.providers = providers;
+    this.catalog = catalog;
+    this.defaultModel = defaultModel;
+    this.selector = b.selector != null ? b.selector : new DefaultModelSelector(b.fallbackModels);
+    this.contextManager = b.contextManager;
+    this.usage = usage;
+    this.rateLimiter = rateLimiter;
+    this.retryPolicy = b.retryPolicy;
+    List<RalexListener> all = new ArrayList<>(b.listeners);
+    if (b.debug) {
+      all.add(new LoggingListener());
+    }
+    this.listeners = new Listeners(all);
+    this.clock = b.clock;
+    this.sleeper = b.sleeper;
+    this.defaultMaxOutputTokens = b.defaultMaxOutputTokens;
+    if (b.executor != null) {
+      this.executor = b.executor;
+      this.ownedExecutor = null;
+    } else {
+      this.ownedExecutor = Executors.newCachedThreadPool(new DaemonThreads());
+      this.executor = ownedExecutor;
+    }
+    List<ModelInfo> served = catalog.models();
+    this.anyCandidates = served;
+    this.toolCandidates = having(served, Capability.TOOLS);
+    this.visionCandidates = having(served, Capability.VISION);
+    this.toolAndVisionCandidates = having(toolCandidates, Capability.VISION);
+  }
+
+  private static List<ModelInfo> having(List<ModelInfo> models, Capability capability) {
+    List<ModelInfo> list = new ArrayList<>();
+    for (ModelInfo m : models) {
+      if (m.has(capability)) {
+        list.add(m);
+      }
+    }
+    return List.copyOf(list);
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Builds an instance from a YAML or JSON configuration file, with {@code ${ENV_VAR}} substitution and the
+   * environment overrides {@code RALEX_MODEL}, {@code RALEX_DAILY_BUDGET}, {@code RALEX_MONTHLY_BUDGET} and
+   * {@code RALEX_DEBUG}. See the README for the format.
+   *
+   * @throws ConfigurationException naming the file, line and key of the first problem
+   */
+  public static Ralex fromConfig(Path file) {
+    return ConfigLoader.load(file, System::getenv).build();
+  }
+
+  /**
+   * Sends a request through the pipeline and waits for the answer.
+   *
+   * @throws LlmException the specific subtype for what went wrong, after retries and fallbacks
+   * @throws IllegalStateException if this instance is closed
+   */
+  public ChatResponse chat(ChatRequest request) {
+    Call call = newCall(request, Call.Mode.SYNC, null);
+    call.start();
+    CompletableFuture<ChatResponse> result = call.result();
+    try {
+      return result.join();
+    } catch (CompletionException e) {
+      throw LlmProvider.unwrap(e);
+    }
+  }
+
+  /**
+   * Sends a request through the pipeline without blocking the caller. The future completes with the answer, or
+   * exceptionally with an {@link LlmException}; cancelling it stops further retries and fallbacks.
+   *
+   * @throws IllegalStateException if this instance is closed
+   */
+  public CompletableFuture<ChatResponse> chatAsync(ChatRequest request) {
+    Call call = newCall(request, Call.Mode.ASYNC, null);
+    CompletableFuture<ChatResponse> result = call.result();
+    result.whenComplete((response, error) -> {
+      if (error instanceof CancellationException) {
+        call.cancel();
+      }
+    });
+    submit(call);
+    return result;
+  }
+
+  /**
+   * Streams the answer to {@code handler}. Returns at once; the handler receives the deltas and then exactly one
+   * of {@link StreamHandler#onComplete} and {@link StreamHandler#onError}. A stream is retried or falls back only
+   * while nothing has reached the handler.
+   *
+   * @return a handle to cancel the stream or await its completion
+   * @throws IllegalStateException if this instance is closed
+   */
+  public StreamHandle stream(ChatRequest request, StreamHandler handler) {
+    Objects.requireNonNull(handler, "handler");
+    Call call = newCall(request, Call.Mode.STREAM, handler);
+    StreamHandle handle = call.handle();
+    submit(call);
+    return handle;
+  }
+
+  /**
+   * The conversation with this id, created empty on first use. The same id returns the same conversation,
+   * whose sends are serialized; different conversations proceed in parallel.
+   */
+  public Conversation conversation(String id) {
+    Objects.requireNonNull(id, "id");
+    if (id.isBlank()) {
+      throw new IllegalArgumentException("conversation id must not be blank");
+    }
+    ensureOpen();
+    return conversations.computeIfAbsent(id, key -> new Conversation(this, key));
+  }
+
+  /** Forgets a conversation's history; a later {@link #conversation(String)} with the id starts afresh. */
+  void forget(String conversationId) {
+    conversations.remove(conversationId);
+  }
+
+  /** The models this instance can call: the catalog's models of the configured providers. */
+  public List<ModelInfo> models() {
+    return anyCandidates;
+  }
+
+  /** The model used when neither the request nor the selector names one. */
+  public ModelInfo defaultModel() {
+    return defaultModel;
+  }
+
+  /** The usage ledger and budget gate, for queries of spend. */
+  public UsageTracker usage() {
+    return usage;
+  }
+
+  /**
+   * The model with this id among those this instance can call.
+   *
+   * @throws UnknownModelException listing the callable models if there is none
+   */
+  public ModelInfo model(String id) {
+    return catalog.require(id);
+  }
+
+  /** Closes the providers and stops Ralex's threads. Calls in flight may fail. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    for (LlmProvider provider : providers.values()) {
+      try {
+        provider.close();
+      } catch (Exception e) {
+        LOG.warn("provider {} failed to close", provider.id(), e);
+      }
+    }
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdown();
+    }
+  }
+
+  private Call newCall(ChatRequest request, Call.Mode mode, StreamHandler handler) {
+    Objects.requireNonNull(request, "request");
+    ensureOpen();
+    return new Call(this, request, mode, handler);
+  }
+
+  private void submit(Call call) {
+    try {
+      executor.execute(call::start);
+    } catch (RejectedExecutionException e) {
+      throw new IllegalStateException("Ralex's executor rejected the call; is it shut down?", e);
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("this Ralex instance is closed");
+    }
+  }
+
+  /**
+   * The models a request may use: those of configured providers with the capabilities it needs, plus the model
+   * it names, if any.
+   *
+   * @throws UnknownModelException if the request names a model no configured provider serves
+   * @throws InvalidRequestException if no model has the capabilities the request needs
+   */
+  List<ModelInfo> candidatesFor(ChatRequest request) {
+    boolean tools = !request.tools().isEmpty() || hasToolBlocks(request);
+    boolean vision = hasImages(request);
+    List<ModelInfo> list = tools
+        ? (vision ? toolAndVisionCandidates : toolCandidates)
+        : (vision ? visionCandidates : anyCandidates);
+    String asked = request.model().orElse(null);
+    if (asked != null) {
+      ModelInfo model = catalog.require(asked);
+      if (!list.contains(model)) {
+        List<ModelInfo> withAsked = new ArrayList<>(list.size() + 1);
+        withAsked.add(model);
+        withAsked.addAll(list);
+        return withAsked;
+      }
+    }
+    if (list.isEmpty()) {
+      throw new InvalidRequestException("no configured model supports a request with"
+          + (tools ? " tools" : "") + (tools && vision ? " and" : "") + (vision ? " images" : "")
+          + "; models: " + anyCandidates, ErrorDetails.NONE);
+    }
+    return list;
+  }
+
+  private static boolean hasToolBlocks(ChatRequest request) {
+    for (Message m : request.messages()) {
+      for (ContentBlock block : m.content()) {
+        if (block instanceof ToolResultBlock) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean hasImages(ChatRequest request) {
+    for (Message m : request.messages()) {
+      for (ContentBlock block : m.content()) {
+        if (block instanceof ImageBlock) {
+          return true;
+        }
+        if (block instanceof ToolResultBlock) {
+          for (ContentBlock inner : ((ToolResultBlock) block).content()) {
+            if (inner instanceof ImageBlock) {
+              return true;
+            }
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The output tokens to ask {@code model} for: the request's or the default, capped by the model's limit. */
+  int maxOutputTokens(ChatRequest request, ModelInfo model) {
+    return Math.min(request.maxOutputTokens().orElse(defaultMaxOutputTokens), model.maxOutputTokens());
+  }
+
+  @Override
+  public String toString() {
+    return "Ralex[providers=" + providers.keySet() + ", models=" + anyCandidates.size() + ", default="
+        + defaultModel.id() + ", selector=" + selector + "]";
+  }
+
+  private static final class DaemonThreads implements ThreadFactory {
+    private final AtomicInteger count = new AtomicInteger();
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, "ralex-async-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
+  }
+
+  /**
+   * Configures and builds a {@link Ralex}. Not thread-safe. {@link #build()} validates the whole configuration
+   * and names the first problem.
+   */
+  public static final class Builder {
+    private final List<LlmProvider> providers = new ArrayList<>();
+    private final Map<String, Map<String, String>> providerSettings = new LinkedHashMap<>();
+    private boolean discover;
+    private ModelCatalog catalog = ModelCatalog.bundled();
+    private final List<ModelInfo> extraModels = new ArrayList<>();
+    private String defaultModel;
+    private List<String> fallbackModels = List.of();
+    private ModelSelector selector;
+    private ContextManager contextManager = ContextManager.strict();
+    private int defaultMaxOutputTokens = 4096;
+    private final List<Budget> budgets = new ArrayList<>();
+    private UsageTracker usageTracker;
+    private int maxUsageRecords = 100_000;
+    private final List<RateLimit> rateLimits = new ArrayList<>();
+    private RateLimiter rateLimiter;
+    private RetryPolicy retryPolicy = RetryPolicy.defaults();
+    private final List<RalexListener> listeners = new ArrayList<>();
+    private Clock clock = Clock.systemUTC();
+    private Sleeper sleeper = Sleeper.SYSTEM;
+    private ZoneId zone = ZoneId.systemDefault();
+    private Executor executor;
+    private Function<String, String> environment = System::getenv;
+    private ClassLoader classLoader;
+    private boolean debug;
+
+    private Builder() {}
+
+    /** Adds a provider instance. Its id must be unique; Ralex closes it on {@link Ralex#close()}. */
+    public Builder provider(LlmProvider provider) {
+      providers.add(Objects.requireNonNull(provider, "provider"));
+      return this;
+    }
+
+    /**
+     * Adds the provider created by the {@link LlmProviderFactory} with this id, found with {@link
+     * java.util.ServiceLoader}, from these settings (with environment fallbacks such as {@code
+     * ANTHROPIC_API_KEY}).
+     */
+    public Builder provider(String factoryId, Map<String, String> settings) {
+      Objects.requireNonNull(factoryId, "factoryId");
+      Objects.requireNonNull(settings, "settings");
+      if (providerSettings.put(factoryId, Map.copyOf(settings)) != null) {
+        throw new IllegalArgumentException("provider '" + factoryId + "' is configured twice");
+      }
+      return this;
+    }
+
+    /**
+     * Also adds every provider whose factory is on the class path and can be created from the environment alone
+     * (for example the Anthropic provider when {@code ANTHROPIC_API_KEY} is set). Factories that need settings
+     * the environment lacks are skipped, logged at DEBUG.
+     */
+    public Builder discoverProviders() {
+      this.discover = true;
+      return this;
+    }
+
+    /** Replaces the bundled model catalog. */
+    public Builder catalog(ModelCatalog catalog) {
+      this.catalog = Objects.requireNonNull(catalog, "catalog");
+      return this;
+    }
+
+    /** Adds models to the catalog, or replaces those with the same ids. */
+    public Builder addModels(ModelInfo... models) {
+      extraModels.addAll(Arrays.asList(models));
+      return this;
+    }
+
+    /** Sets the default model, used when neither the request nor the selector names one. */
+    public Builder defaultModel(String modelId) {
+      this.defaultModel = Objects.requireNonNull(modelId, "modelId");
+      return this;
+    }
+
+    /** Sets the models the default selector falls back to, in order. */
+    public Builder fallbackModels(String... modelIds) {
+      this.fallbackModels = List.of(modelIds);
+      return this;
+    }
+
+    /** Replaces the default selector (the request's model, else the default model). */
+    public Builder selector(ModelSelector selector) {
+      this.selector = Objects.requireNonNull(selector, "selector");
+      return this;
+    }
+
+    /** Replaces the default context manager ({@link ContextManager#strict()}). */
+    public Builder contextManager(ContextManager contextManager) {
+      this.contextManager = Objects.requireNonNull(contextManager, "contextManager");
+      return this;
+    }
+
+    /** The output tokens to ask for when a request sets none, capped by each model's limit. Default 4096. */
+    public Builder defaultMaxOutputTokens(int tokens) {
+      this.defaultMaxOutputTokens = tokens;
+      return this;
+    }
+
+    /** Adds a budget; every budget a call falls under is enforced. */
+    public Builder budget(Budget budget) {
+      budgets.add(Objects.requireNonNull(budget, "budget"));
+      return this;
+    }
+
+    /** Adds a daily budget on all calls, in US dollars. */
+    public Builder dailyBudget(BigDecimal limit) {
+      return budget(Budget.daily(limit));
+    }
+
+    /** Adds a monthly budget on all calls, in US dollars. */
+    public Builder monthlyBudget(BigDecimal limit) {
+      return budget(Budget.monthly(limit));
+    }
+
+    /** Replaces the in-memory usage tracker; budgets are then the tracker's own, not the builder's. */
+    public Builder usageTracker(UsageTracker usageTracker) {
+      this.usageTracker = Objects.requireNonNull(usageTracker, "usageTracker");
+      return this;
+    }
+
+    /** How many usage records the in-memory tracker keeps for queries. Default 100,000. */
+    public Builder maxUsageRecords(int maxUsageRecords) {
+      this.maxUsageRecords = maxUsageRecords;
+      return this;
+    }
+
+    /** Adds a rate limit on a provider or a model. */
+    public Builder rateLimit(RateLimit limit) {
+      rateLimits.add(Objects.requireNonNull(limit, "limit"));
+      return this;
+    }
+
+    /** Replaces the rate limiter built from {@link #rateLimit}s. */
+    public Builder rateLimiter(RateLimiter rateLimiter) {
+      this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
+      return this;
+    }
+
+    /** Replaces the retry policy ({@link RetryPolicy#defaults()}). */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    /** Adds a listener. */
+    public Builder listener(RalexListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** The clock for latencies, budget periods and rate limits. Default: the system clock in UTC. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** How the pipeline waits. Default {@link Sleeper#SYSTEM}. */
+    public Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
+    /** The time zone in which budget days and months start. Default: the system's. */
+    public Builder zone(ZoneId zone) {
+      this.zone = Objects.requireNonNull(zone, "zone");
+      return this;
+    }
+
+    /**
+     * The executor for async and streaming calls and for blocking provider work. Default: a cached pool of
+     * daemon threads that {@link Ralex#close()} shuts down; an executor given here is not shut down.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** Where environment fallbacks are read. Default {@link System#getenv(String)}; tests pass a map. */
+    public Builder environment(Function<String, String> environment) {
+      this.environment = Objects.requireNonNull(environment, "environment");
+      return this;
+    }
+
+    /** The class loader in which to find provider factories. Default: the thread's context class loader. */
+    public Builder classLoader(ClassLoader classLoader) {
+      this.classLoader = Objects.requireNonNull(classLoader, "classLoader");
+      return this;
+    }
+
+    /** Logs a one-line summary of every call at INFO (never prompt or completion text). Default off. */
+    public Builder debug(boolean debug) {
+      this.debug = debug;
+      return this;
+    }
+
+    /**
+     * Validates the configuration and builds the instance.
+     *
+     * @throws ConfigurationException naming the first problem: no provider, an unknown provider, model or
+     *     rate-limit scope, conflicting settings
+     */
+    public Ralex build() {
+      if (defaultMaxOutputTokens <= 0) {
+        throw new ConfigurationException("defaultMaxOutputTokens must be positive but was " + defaultMaxOutputTokens);
+      }
+      if (usageTracker != null && !budgets.isEmpty()) {
+        throw new ConfigurationException(
+            "budgets were given to the builder and a usage tracker was set; configure the budgets on the tracker");
+      }
+      if (rateLimiter != null && !rateLimits.isEmpty()) {
+        throw new ConfigurationException(
+            "rate limits were given to the builder and a rate limiter was set; configure the limits on the limiter");
+      }
+      Map<String, LlmProvider> byId = createProviders();
+      try {
+        return build(byId);
+      } catch (RuntimeException e) {
+        for (LlmProvider p : byId.values()) {
+          try {
+            p.close();
+          } catch (Exception closeFailure) {
+            e.addSuppressed(closeFailure);
+          }
+        }
+        throw e;
+      }
+    }
+
+    private Ralex build(Map<String, LlmProvider> byId) {
+      // The models this instance can call: catalog entries of configured providers, then models that providers
+      // declare and the catalog lacks.
+      ModelCatalog full = catalog.withModels(extraModels);
+      List<ModelInfo> served = new ArrayList<>();
+      for (ModelInfo m : full.models()) {
+        if (byId.containsKey(m.provider())) {
+          served.add(m);
+        }
+      }
+      for (LlmProvider p : byId.values()) {
+        for (ModelInfo m : p.models()) {
+          if (!m.provider().equals(p.id())) {
+            throw new ConfigurationException("provider '" + p.id() + "' declares model " + m.id()
+                + ", whose id does not start with '" + p.id() + "/'");
+          }
+          if (full.find(m.id()).isEmpty()) {
+            served.add(m);
+          }
+        }
+      }
+      if (served.isEmpty()) {
+        throw new ConfigurationException("no model of the catalog is served by the configured providers "
+            + byId.keySet() + "; add models with addModels(...) or a catalog file");
+      }
+      ModelCatalog servedCatalog = ModelCatalog.of(served);
+      ModelInfo defaultModelInfo;
+      if (defaultModel != null) {
+        defaultModelInfo = requireServed(servedCatalog, full, defaultModel, "default model");
+      } else {
+        defaultModelInfo = full.defaultModel().filter(m -> byId.containsKey(m.provider()))
+            .orElse(served.get(0));
+      }
+      servedCatalog = servedCatalog.withDefaultModel(defaultModelInfo.id());
+      for (String id : fallbackModels) {
+        requireServed(servedCatalog, full, id, "fallback model");
+      }
+      for (RateLimit limit : rateLimits) {
+        if (!byId.containsKey(limit.scope()) && servedCatalog.find(limit.scope()).isEmpty()) {
+          throw new ConfigurationException("rate limit scope '" + limit.scope()
+              + "' is neither a configured provider " + byId.keySet() + " nor a model they serve");
+        }
+      }
+      UsageTracker tracker = usageTracker != null ? usageTracker
+          : UsageTracker.inMemory(budgets, clock, zone, maxUsageRecords);
+      RateLimiter limiter = rateLimiter != null ? rateLimiter : RateLimiter.of(rateLimits, clock, sleeper);
+      return new Ralex(this, Map.copyOf(byId), servedCatalog, defaultModelInfo, tracker, limiter);
+    }
+
+    private static ModelInfo requireServed(ModelCatalog served, ModelCatalog full, String id, String what) {
+      if (served.find(id).isPresent()) {
+        return served.require(id);
+      }
+      if (full.find(id).isPresent()) {
+        throw new ConfigurationException(what + " '" + id + "' is served by provider '" + id.split("/", 2)[0]
+            + "', which is not configured");
+      }
+      List<String> known = new ArrayList<>();
+      for (ModelInfo m : served.models()) {
+        known.add(m.id());
+      }
+      throw new ConfigurationException(what + " '" + id + "' is not in the catalog; models of the configured "
+          + "providers: " + known);
+    }
+
+    private Map<String, LlmProvider> createProviders() {
+      Map<String, LlmProvider> byId = new LinkedHashMap<>();
+      List<LlmProvider> created = new ArrayList<>();
+      try {
+        for (LlmProvider p : providers) {
+          add(byId, p);
+        }
+        if (!providerSettings.isEmpty() || discover) {
+          Map<String, LlmProviderFactory> factories = ProviderRegistry.discover(
+              classLoader != null ? classLoader : Thread.currentThread().getContextClassLoader());
+          for (Map.Entry<String, Map<String, String>> e : providerSettings.entrySet()) {
+            LlmProviderFactory factory = factories.get(e.getKey());
+            if (factory == null) {
+              throw new ConfigurationException("no provider factory with id '" + e.getKey()
+                  + "' on the class path; found " + factories.keySet()
+                  + " (a factory is registered in META-INF/services/" + LlmProviderFactory.class.getName() + ")");
+            }
+            LlmProvider p = factory.create(ProviderConfig.of(e.getValue(), environment));
+            created.add(p);
+            add(byId, p);
+          }
+          if (discover) {
+            for (LlmProviderFactory factory : factories.values()) {
+              if (byId.containsKey(factory.id())) {
+                continue;
+              }
+              try {
+                LlmProvider p = factory.create(ProviderConfig.of(Map.of(), environment));
+                created.add(p);
+                add(byId, p);
+              } catch (ConfigurationException skipped) {
+                LOG.debug("provider factory '{}' skipped: {}", factory.id(), skipped.getMessage());
+              }
+            }
+          }
+        }
+      } catch (RuntimeException e) {
+        for (LlmProvider p : created) {
+          try {
+            p.close();
+          } catch (Exception closeFailure) {
+            e.addSuppressed(closeFailure);
+          }
+        }
+        throw e;
+      }
+      if (byId.isEmpty()) {
+        throw new ConfigurationException("no provider configured: add one with provider(...), or call "
+            + "discoverProviders() with a provider module on the class path and its key in the environment "
+            + "(such as ANTHROPIC_API_KEY or OPENROUTER_API_KEY)");
+      }
+      return byId;
+    }
+
+    private static void add(Map<String, LlmProvider> byId, LlmProvider p) {
+      String id = Objects.requireNonNull(p.id(), "provider id");
+      if (byId.putIfAbsent(id, p) != null) {
+        throw new ConfigurationException("two providers have the id '" + id + "'");
+      }
+    }
+  }
+}
