@@ -6,10 +6,8 @@ import dev.ralex.api.ContentBlock;
 import dev.ralex.api.LlmException;
 import dev.ralex.api.LlmProvider;
 import dev.ralex.api.ModelInfo;
-import dev.ralex.api.ModelTier;
 import dev.ralex.api.StopReason;
 import dev.ralex.api.Usage;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -83,13 +81,5 @@ final class ScriptedProvider implements LlmProvider {
   @Override
   public void close() {
     closed = true;
-  }
-
-  /** Models of a provider with this id: a small cheap one and a large strong one. */
-  static List<ModelInfo> testModels(String provider) {
-    List<ModelInfo> list = new ArrayList<>();
-    list.add(TestModels.model(provider + "/small", 1_000, 500, "1", "2", ModelTier.CHEAP));
-    list.add(TestModels.model(provider + "/large", 100_000, 4_000, "10", "30", ModelTier.STRONG));
-    return list;
   }
 }
