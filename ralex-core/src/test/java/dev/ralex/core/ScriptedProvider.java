@@ -18,7 +18,7 @@ import java.util.function.BiFunction;
  * A provider for tests: answers each call from a script of outcomes, in order, then with an echo. Records every
  * request it receives. Thread-safe.
  */
-final class ScriptedProvider implements LlmProvider {
+class ScriptedProvider implements LlmProvider {
   private final String id;
   private final List<ModelInfo> models;
   private final Queue<BiFunction<ModelInfo, ChatRequest, ChatResponse>> script = new ConcurrentLinkedQueue<>();
