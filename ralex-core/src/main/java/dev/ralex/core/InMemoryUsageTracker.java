@@ -76,12 +76,18 @@ final class InMemoryUsageTracker implements UsageTracker {
       for (BudgetState b : applicable(request)) {
         b.roll(clock.instant(), zone);
         BudgetSnapshot s = BudgetSnapshot.of(b.budget.name(), b.used(), b.budget.limit());
-        if (s.remainingFraction() < tightest.remainingFraction() || tightest == BudgetSnapshot.UNLIMITED) {
+        // The budget with the fewest dollars left binds every call first; the share left breaks ties.
+        if (tightest == BudgetSnapshot.UNLIMITED || isTighter(s, tightest)) {
           tightest = s;
         }
       }
     }
     return tightest;
+  }
+
+  private static boolean isTighter(BudgetSnapshot a, BudgetSnapshot b) {
+    int byAmount = a.remaining().orElseThrow().compareTo(b.remaining().orElseThrow());
+    return byAmount < 0 || (byAmount == 0 && a.remainingFraction() < b.remainingFraction());
   }
 
   private List<BudgetState> applicable(ChatRequest request) {

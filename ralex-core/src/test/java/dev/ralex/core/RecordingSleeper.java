@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A sleeper that returns at once, advancing a manual clock by each wait and remembering it. Thread-safe. */
-final class RecordingSleeper implements Sleeper {
+class RecordingSleeper implements Sleeper {
   private final ManualClock clock;
   final List<Duration> sleeps = new CopyOnWriteArrayList<>();
 
