@@ -88,6 +88,22 @@ public final class ChatRequest {
     }
   }
 
+  /** A copy of {@code r} with another model and output limit, both already validated. */
+  private ChatRequest(ChatRequest r, String model, Integer maxOutputTokens) {
+    this.messages = r.messages;
+    this.system = r.system;
+    this.model = model;
+    this.maxOutputTokens = maxOutputTokens;
+    this.temperature = r.temperature;
+    this.topP = r.topP;
+    this.topK = r.topK;
+    this.stopSequences = r.stopSequences;
+    this.tools = r.tools;
+    this.toolChoice = r.toolChoice;
+    this.tags = r.tags;
+    this.conversationId = r.conversationId;
+  }
+
   /** A request with one user message and nothing else set. */
   public static ChatRequest of(String userText) {
     return builder().addUserMessage(userText).build();
@@ -186,11 +202,15 @@ public final class ChatRequest {
 
   /** This request with the model set; cheaper than a builder round trip. */
   public ChatRequest withModel(String model) {
-    Objects.requireNonNull(model, "model");
-    if (model.equals(this.model)) {
-      return this;
-    }
-    return toBuilder().model(model).build();
+    Checks.notBlank(model, "model");
+    return model.equals(this.model) ? this : new ChatRequest(this, model, maxOutputTokens);
+  }
+
+  /** This request with the output limit set; cheaper than a builder round trip. */
+  public ChatRequest withMaxOutputTokens(int maxOutputTokens) {
+    Checks.positive(maxOutputTokens, "maxOutputTokens");
+    return this.maxOutputTokens != null && this.maxOutputTokens == maxOutputTokens
+        ? this : new ChatRequest(this, model, maxOutputTokens);
   }
 
   /** This request with its messages replaced, as a context manager does when it compresses history. */

@@ -1,6 +1,5 @@
 package dev.ralex.api;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -34,19 +33,25 @@ final class Checks {
     return value;
   }
 
-  /** An unmodifiable copy of {@code list} that rejects null elements with a message naming the list. */
+  /**
+   * An unmodifiable copy of {@code list} that rejects null elements with a message naming the list and index.
+   * Returns {@code list} itself when it is already an unmodifiable copy, so rebuilding a value from another
+   * value's lists does not copy them again.
+   */
   static <T> List<T> copyOf(Collection<? extends T> list, String name) {
     Objects.requireNonNull(list, name);
-    List<T> copy = new ArrayList<>(list.size());
-    int i = 0;
-    for (T element : list) {
-      if (element == null) {
-        throw new NullPointerException(name + "[" + i + "] is null");
+    try {
+      return List.copyOf(list);
+    } catch (NullPointerException e) {
+      int i = 0;
+      for (T element : list) {
+        if (element == null) {
+          throw new NullPointerException(name + "[" + i + "] is null");
+        }
+        i++;
       }
-      copy.add(element);
-      i++;
+      throw e;
     }
-    return Collections.unmodifiableList(copy);
   }
 
   /** An unmodifiable, insertion-ordered copy of {@code map} with non-blank keys and non-null values. */

@@ -20,11 +20,13 @@ public record Selection(ModelInfo model, List<ModelInfo> fallbacks, String reaso
     Objects.requireNonNull(model, "model");
     fallbacks = Checks.copyOf(fallbacks, "fallbacks");
     Checks.notBlank(reason, "reason");
-    Set<String> seen = new HashSet<>();
-    seen.add(model.id());
-    for (ModelInfo f : fallbacks) {
-      if (!seen.add(f.id())) {
-        throw new IllegalArgumentException("fallbacks repeat model " + f.id());
+    if (!fallbacks.isEmpty()) {
+      Set<String> seen = new HashSet<>();
+      seen.add(model.id());
+      for (ModelInfo f : fallbacks) {
+        if (!seen.add(f.id())) {
+          throw new IllegalArgumentException("fallbacks repeat model " + f.id());
+        }
       }
     }
   }

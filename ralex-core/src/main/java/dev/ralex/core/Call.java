@@ -162,12 +162,7 @@ final class Call {
     retriesOnModel = 0;
     ModelInfo model = chain.get(index);
     maxOutputForModel = ralex.maxOutputTokens(request, model);
-    ChatRequest r = request;
-    if (!r.model().map(model.id()::equals).orElse(false)
-        || r.maxOutputTokens().orElse(-1) != maxOutputForModel) {
-      r = r.toBuilder().model(model.id()).maxOutputTokens(maxOutputForModel).build();
-    }
-    requestForModel = r;
+    requestForModel = request.withModel(model.id()).withMaxOutputTokens(maxOutputForModel);
     attempt();
   }
 
@@ -427,7 +422,7 @@ final class Call {
           .cost(cost)
           .latency(Duration.between(Call.this.startedAt, now))
           .attempts(attempts)
-          .modelsTried(List.copyOf(modelsTried))
+          .modelsTried(modelsTried.size() == 1 ? List.of(modelsTried.get(0)) : List.copyOf(modelsTried))
           .build();
       if (LOG.isDebugEnabled()) {
         LOG.debug("call {}: {} answered, {} in / {} out tokens, ${}, {} ms", callId, model.id(),
