@@ -1,0 +1,260 @@
+package dev.ralex.examples;
+
+import dev.ralex.api.ChatRequest;
+import dev.ralex.api.ChatResponse;
+import dev.ralex.api.ConfigurationException;
+import dev.ralex.api.LlmException;
+import dev.ralex.api.LlmProvider;
+import dev.ralex.api.ModelInfo;
+import dev.ralex.api.RalexEvent;
+import dev.ralex.api.RalexListener;
+import dev.ralex.api.Selection;
+import dev.ralex.api.StreamHandle;
+import dev.ralex.api.StreamHandler;
+import dev.ralex.api.ToolDefinition;
+import dev.ralex.api.ToolUseBlock;
+import dev.ralex.core.Conversation;
+import dev.ralex.core.Ralex;
+import dev.ralex.core.RetryPolicy;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A tour of Ralex: five kinds of call through the real pipeline, each printed with the model it went to, why,
+ * the tokens, the cost and the attempts, then the day's total spend.
+ *
+ * <p>Offline (the default) it calls {@link SimulatedProvider}, which answers canned text locally and fails one
+ * request with an overload to show a retry. With {@code ANTHROPIC_API_KEY} or {@code OPENROUTER_API_KEY} set it
+ * asks Ralex to discover real providers, and falls back to the simulation when none is on the class path.
+ *
+ * <p>Run it with {@code mvn -B -q install -DskipTests && mvn -B -q -pl ralex-examples exec:java}.
+ */
+public final class Demo {
+  /** The line that says the demo runs on the simulation. */
+  public static final String OFFLINE_BANNER = "offline: SIMULATED provider (no network, no key)";
+
+  private static final List<String> KEY_VARIABLES = List.of("ANTHROPIC_API_KEY", "OPENROUTER_API_KEY");
+
+  private Demo() {}
+
+  /** Runs the demo on standard output with the process environment. */
+  public static void main(String[] args) {
+    run(System.out, System.getenv());
+  }
+
+  /**
+   * Runs the demo.
+   *
+   * @param out where to print
+   * @param env the environment to read API keys from
+   * @return what the calls cost, as {@code ralex.usage().spentToday()} reports it
+   */
+  public static BigDecimal run(PrintStream out, Map<String, String> env) {
+    Objects.requireNonNull(out, "out");
+    Objects.requireNonNull(env, "env");
+    CallLog log = new CallLog();
+    Ralex ralex = null;
+    String keyVariable = KEY_VARIABLES.stream().filter(k -> !isBlank(env.get(k))).findFirst().orElse(null);
+    if (keyVariable != null) {
+      try {
+        ralex = configure(log).environment(env::get).discoverProviders().build();
+        out.println("Ralex demo -- online: " + keyVariable + " is set; real providers " + providerIds(ralex)
+            + " (this costs real money; a $1.00 daily budget guards the run)");
+      } catch (ConfigurationException e) {
+        out.println(keyVariable + " is set, but no real provider is on the class path in this version: the HTTP "
+            + "providers arrive with the ralex-providers module. Falling back to the SIMULATED provider.");
+        out.println("  (Ralex said: " + e.getMessage() + ")");
+      }
+    }
+    if (ralex == null) {
+      SimulatedProvider simulated = new SimulatedProvider().overloadOnce("refactor");
+      ralex = configure(log)
+          .provider(simulated)
+          .addModels(SimulatedProvider.HAIKU_CLASS, SimulatedProvider.SONNET_CLASS, SimulatedProvider.OPUS_CLASS)
+          .build();
+      out.println("Ralex demo -- " + OFFLINE_BANNER);
+    }
+    try (Ralex r = ralex) {
+      printModels(out, r);
+      runCalls(out, r, log);
+      BigDecimal total = r.usage().spentToday();
+      out.println();
+      out.println("Total spent today: $" + total.toPlainString());
+      return total;
+    }
+  }
+
+  /** What both modes share: the demo selector, the listener, quick retries and a budget as a safety net. */
+  private static Ralex.Builder configure(CallLog log) {
+    return Ralex.builder()
+        .selector(new KeywordSelector())
+        .listener(log)
+        .retryPolicy(RetryPolicy.builder()
+            .maxRetries(2)
+            .baseDelay(Duration.ofMillis(50))
+            .maxDelay(Duration.ofMillis(200))
+            .build())
+        .defaultMaxOutputTokens(1024)
+        .dailyBudget(new BigDecimal("1.00"));
+  }
+
+  private static void runCalls(PrintStream out, Ralex ralex, CallLog log) {
+    String typo = "Fix the typo in this sentence: 'Teh budget resets at midnight.'";
+    call(out, log, "1. A typo fix", typo, () -> ralex.chat(ChatRequest.of(typo)));
+
+    String refactor = "How should I refactor a 300-line OrderService whose process() method switches on the "
+        + "order type?";
+    call(out, log, "2. A refactoring question", refactor, () -> ralex.chat(ChatRequest.of(refactor)));
+
+    String tests = "Run the tests of module ralex-core and tell me what fails.";
+    ToolDefinition runTests = ToolDefinition.of("run_tests", "Runs a Maven module's unit tests and returns the "
+        + "failures.", "{\"type\":\"object\",\"properties\":{\"module\":{\"type\":\"string\"}},"
+        + "\"required\":[\"module\"]}");
+    call(out, log, "3. A request with a tool", tests,
+        () -> ralex.chat(ChatRequest.builder().addUserMessage(tests).addTool(runTests).build()));
+
+    String explain = "Explain in two sentences what a circuit breaker does.";
+    call(out, log, "4. A streamed answer", explain, false, () -> stream(out, ralex, ChatRequest.of(explain)));
+
+    Conversation chat = ralex.conversation("url-shortener")
+        .system("You are a senior engineer helping to plan a small web service.");
+    String[] turns = {
+        "I'm designing the architecture of a URL shortener. Which storage would you pick?",
+        "How would you generate the short codes?",
+        "Fix the typo in my table name: shortned_urls",
+    };
+    for (int i = 0; i < turns.length; i++) {
+      String turn = turns[i];
+      call(out, log, "5." + (i + 1) + " Conversation turn " + (i + 1) + " of 3", turn, () -> chat.send(turn));
+    }
+  }
+
+  /** Streams the answer, printing each text delta as it arrives. */
+  private static ChatResponse stream(PrintStream out, Ralex ralex, ChatRequest request) {
+    AtomicInteger deltas = new AtomicInteger();
+    out.print("   stream : ");
+    StreamHandle handle = ralex.stream(request, new StreamHandler() {
+      @Override
+      public void onTextDelta(String text) {
+        deltas.incrementAndGet();
+        out.print(text);
+        out.flush();
+      }
+
+      @Override
+      public void onComplete(ChatResponse response) {
+        out.println();
+        out.println("   deltas : " + deltas.get() + " text deltas, printed above as they arrived");
+      }
+
+      @Override
+      public void onError(LlmException error) {
+        out.println();
+      }
+    });
+    try {
+      return handle.completion().join();
+    } catch (RuntimeException e) {
+      throw LlmProvider.unwrap(e);
+    }
+  }
+
+  private interface CallBody {
+    ChatResponse run();
+  }
+
+  private static void call(PrintStream out, CallLog log, String title, String prompt, CallBody body) {
+    call(out, log, title, prompt, true, body);
+  }
+
+  private static void call(PrintStream out, CallLog log, String title, String prompt, boolean showAnswer,
+      CallBody body) {
+    out.println();
+    out.println(title);
+    out.println("   prompt : " + prompt);
+    ChatResponse response;
+    try {
+      response = body.run();
+    } catch (LlmException e) {
+      out.println("   failed : " + e.kind() + ": " + e.getMessage());
+      return;
+    }
+    Selection selection = log.selections.remove(response.callId());
+    out.println("   model  : " + response.model());
+    out.println("   why    : " + (selection != null ? selection.reason() : "(not reported)"));
+    for (String retry : log.retries.getOrDefault(response.callId(), List.of())) {
+      out.println("   retry  : " + retry);
+    }
+    log.retries.remove(response.callId());
+    if (showAnswer && !response.text().isEmpty()) {
+      out.println("   answer : " + response.text());
+    }
+    for (ToolUseBlock use : response.toolUses()) {
+      out.println("   tool   : the model calls " + use.name() + " " + use.inputJson()
+          + " (the application would run it and send back a tool result)");
+    }
+    out.println("   tokens : " + response.usage().inputTokens() + " in, " + response.usage().outputTokens() + " out");
+    out.println("   cost   : $" + response.cost().toPlainString());
+    out.println("   attempts: " + response.attempts());
+  }
+
+  private static void printModels(PrintStream out, Ralex ralex) {
+    out.println("Models:");
+    for (ModelInfo m : ralex.models()) {
+      out.printf("   %-28s %-8s $%s in / $%s out per million tokens (%s)%n", m.id(), m.tier(),
+          m.pricing().inputPerMTok().toPlainString(), m.pricing().outputPerMTok().toPlainString(),
+          m.pricing().source());
+    }
+  }
+
+  private static TreeSet<String> providerIds(Ralex ralex) {
+    TreeSet<String> ids = new TreeSet<>();
+    for (ModelInfo m : ralex.models()) {
+      ids.add(m.provider());
+    }
+    return ids;
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  /**
+   * Records why each call went where it did and which attempts were retried. Listeners are called on the
+   * thread doing the work, so the maps are concurrent.
+   */
+  private static final class CallLog implements RalexListener {
+    final Map<String, Selection> selections = new ConcurrentHashMap<>();
+    final Map<String, List<String>> retries = new ConcurrentHashMap<>();
+
+    @Override
+    public void onModelSelected(RalexEvent.ModelSelected event) {
+      selections.put(event.callId(), event.selection());
+    }
+
+    @Override
+    public void onRetrying(RalexEvent.Retrying event) {
+      note(event.callId(), "attempt " + (event.nextAttempt() - 1) + " on " + event.model().id() + " failed ("
+          + event.cause().kind() + ": " + event.cause().getMessage() + "); retrying after "
+          + event.delay().toMillis() + " ms");
+    }
+
+    @Override
+    public void onFallingBack(RalexEvent.FallingBack event) {
+      note(event.callId(), event.from().id() + " failed (" + event.cause().kind() + "); falling back to "
+          + event.to().id());
+    }
+
+    private void note(String callId, String line) {
+      retries.computeIfAbsent(callId, k -> new CopyOnWriteArrayList<>()).add(line);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.ralex.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DemoTest {
+  private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+  private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+
+  private String output() {
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void runsOfflineEndToEndAndShowsRoutingRetryAndCosts() {
+    BigDecimal total = Demo.run(out, Map.of());
+
+    String text = output();
+    assertThat(text).contains(Demo.OFFLINE_BANNER)
+        .contains("offline: SIMULATED provider (no network, no key)")
+        .contains("model  : simulated/haiku-class")
+        .contains("model  : simulated/sonnet-class")
+        .contains("model  : simulated/opus-class")
+        .contains("why    : keyword 'fix' -> cheap tier")
+        .contains("why    : keyword 'refactor' -> strong tier")
+        .contains("why    : no routing keyword -> balanced tier")
+        .contains("retry  : attempt 1 on simulated/opus-class failed (OVERLOADED")
+        .contains("attempts: 2")
+        .contains("tool   : the model calls run_tests {\"module\":\"ralex-core\"}")
+        .contains("deltas : ")
+        .contains("Conversation turn 3 of 3")
+        .contains("priced like Claude Haiku 4.5")
+        .doesNotContain("failed :")
+        .doesNotContain("falling back");
+    assertThat(text).containsPattern("cost   : \\$0\\.0\\d+");
+    assertThat(total).isPositive();
+    assertThat(text).contains("Total spent today: $" + total.toPlainString());
+    // Exactly one retry: the simulated overload happens once.
+    assertThat(text.split("retry  :", -1)).hasSize(2);
+  }
+
+  @Test
+  void conversationHistoryGrowsAcrossTurns() {
+    Demo.run(out, Map.of());
+
+    // Each turn resends the history, so each turn's input tokens exceed the previous one's.
+    String conversation = output().substring(output().indexOf("Conversation turn 1"));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("tokens : (\\d+) in").matcher(conversation);
+    int previous = 0;
+    int turns = 0;
+    while (m.find()) {
+      int input = Integer.parseInt(m.group(1));
+      assertThat(input).isGreaterThan(previous);
+      previous = input;
+      turns++;
+    }
+    assertThat(turns).isEqualTo(3);
+  }
+
+  @Test
+  void withAKeyButNoRealProviderFallsBackToTheSimulation() {
+    Demo.run(out, Map.of("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key"));
+
+    String text = output();
+    assertThat(text).contains("ANTHROPIC_API_KEY is set, but no real provider is on the class path")
+        .contains("Falling back to the SIMULATED provider")
+        .contains(Demo.OFFLINE_BANNER)
+        .contains("model  : simulated/opus-class")
+        .doesNotContain("sk-ant-test-not-a-real-key");
+  }
+
+  @Test
+  void aBlankKeyCountsAsUnset() {
+    Demo.run(out, Map.of("OPENROUTER_API_KEY", " "));
+
+    assertThat(output()).startsWith("Ralex demo -- " + Demo.OFFLINE_BANNER).doesNotContain("Falling back");
+  }
+}
