@@ -67,6 +67,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Ralex implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Ralex.class);
+  /** The capabilities a request can need, in the bit order of a needs mask. */
+  private static final Capability[] NEEDS = {Capability.TOOLS, Capability.VISION, Capability.SAMPLING_PARAMETERS};
 
   final Map<String, LlmProvider> providers;
   final ModelCatalog catalog;
@@ -85,9 +87,8 @@ public final class Ralex implements AutoCloseable {
   private final int defaultMaxOutputTokens;
   private final ExecutorService ownedExecutor;
   private final List<ModelInfo> anyCandidates;
-  private final List<ModelInfo> toolCandidates;
-  private final List<ModelInfo> visionCandidates;
-  private final List<ModelInfo> toolAndVisionCandidates;
+  // The served models having each combination of the capabilities a request can need, indexed by needsMask.
+  private final List<List<ModelInfo>> candidatesByNeeds;
   private final Map<String, Conversation> conversations = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -116,21 +117,37 @@ public final class Ralex implements AutoCloseable {
       this.ownedExecutor = Executors.newCachedThreadPool(new DaemonThreads());
       this.executor = ownedExecutor;
     }
-    List<ModelInfo> served = catalog.models();
-    this.anyCandidates = served;
-    this.toolCandidates = having(served, Capability.TOOLS);
-    this.visionCandidates = having(served, Capability.VISION);
-    this.toolAndVisionCandidates = having(toolCandidates, Capability.VISION);
+    this.anyCandidates = catalog.models();
+    List<List<ModelInfo>> byNeeds = new ArrayList<>();
+    for (int mask = 0; mask < 1 << NEEDS.length; mask++) {
+      List<ModelInfo> list = new ArrayList<>();
+      for (ModelInfo m : anyCandidates) {
+        if (hasAll(m, mask)) {
+          list.add(m);
+        }
+      }
+      byNeeds.add(List.copyOf(list));
+    }
+    this.candidatesByNeeds = List.copyOf(byNeeds);
   }
 
-  private static List<ModelInfo> having(List<ModelInfo> models, Capability capability) {
-    List<ModelInfo> list = new ArrayList<>();
-    for (ModelInfo m : models) {
-      if (m.has(capability)) {
-        list.add(m);
+  private static boolean hasAll(ModelInfo model, int needsMask) {
+    for (int i = 0; i < NEEDS.length; i++) {
+      if ((needsMask & (1 << i)) != 0 && !model.has(NEEDS[i])) {
+        return false;
       }
     }
-    return List.copyOf(list);
+    return true;
+  }
+
+  private static List<Capability> needed(int needsMask) {
+    List<Capability> list = new ArrayList<>();
+    for (int i = 0; i < NEEDS.length; i++) {
+      if ((needsMask & (1 << i)) != 0) {
+        list.add(NEEDS[i]);
+      }
+    }
+    return list;
   }
 
   /** A new builder. */
@@ -281,32 +298,37 @@ public final class Ralex implements AutoCloseable {
   }
 
   /**
-   * The models a request may use: those of configured providers with the capabilities it needs, plus the model
-   * it names, if any.
+   * The models a request may use: those of configured providers with the capabilities it needs (tools, vision,
+   * sampling parameters), the model it names among them.
    *
    * @throws UnknownModelException if the request names a model no configured provider serves
-   * @throws InvalidRequestException if no model has the capabilities the request needs
+   * @throws InvalidRequestException if the named model, or every model, lacks a capability the request needs,
+   *     so that the request fails here rather than with a 400 from the provider
    */
   List<ModelInfo> candidatesFor(ChatRequest request) {
-    boolean tools = !request.tools().isEmpty() || hasToolBlocks(request);
-    boolean vision = hasImages(request);
-    List<ModelInfo> list = tools
-        ? (vision ? toolAndVisionCandidates : toolCandidates)
-        : (vision ? visionCandidates : anyCandidates);
+    int needs = 0;
+    if (!request.tools().isEmpty() || hasToolBlocks(request)) {
+      needs |= 1;
+    }
+    if (hasImages(request)) {
+      needs |= 2;
+    }
+    if (request.temperature().isPresent() || request.topP().isPresent() || request.topK().isPresent()) {
+      needs |= 4;
+    }
     String asked = request.model().orElse(null);
     if (asked != null) {
       ModelInfo model = catalog.require(asked);
-      if (!list.contains(model)) {
-        List<ModelInfo> withAsked = new ArrayList<>(list.size() + 1);
-        withAsked.add(model);
-        withAsked.addAll(list);
-        return withAsked;
+      if (!hasAll(model, needs)) {
+        throw new InvalidRequestException("model " + asked + " lacks what the request needs: request needs "
+            + needed(needs) + ", the model has " + model.capabilities(), ErrorDetails.NONE);
       }
     }
+    // A model the request names is served and has what the request needs, so it is among these candidates.
+    List<ModelInfo> list = candidatesByNeeds.get(needs);
     if (list.isEmpty()) {
-      throw new InvalidRequestException("no configured model supports a request with"
-          + (tools ? " tools" : "") + (tools && vision ? " and" : "") + (vision ? " images" : "")
-          + "; models: " + anyCandidates, ErrorDetails.NONE);
+      throw new InvalidRequestException("no configured model supports what the request needs: "
+          + needed(needs) + "; models: " + anyCandidates, ErrorDetails.NONE);
     }
     return list;
   }

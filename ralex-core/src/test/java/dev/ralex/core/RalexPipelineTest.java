@@ -416,4 +416,25 @@ class RalexPipelineTest {
     assertThat(provider.closed).isTrue();
     assertThatThrownBy(() -> ralex.chat(ChatRequest.of("x"))).isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void samplingParametersOnAModelThatRejectsThemFailBeforeSending() {
+    ModelInfo noSampling = TestModels.LARGE.toBuilder().capabilities(java.util.List.of(
+        dev.ralex.api.Capability.TOOLS)).build();
+    ModelInfo withSampling = TestModels.SMALL.toBuilder().capabilities(
+        dev.ralex.api.Capability.SAMPLING_PARAMETERS).build();
+    ScriptedProvider provider = new ScriptedProvider("test");
+    try (Ralex ralex = Ralex.builder().provider(provider)
+        .catalog(ModelCatalog.of(List.of(noSampling, withSampling))).clock(clock).sleeper(sleeper).build()) {
+      assertThatThrownBy(() -> ralex.chat(
+          ChatRequest.builder().addUserMessage("x").model("test/large").temperature(0.2).build()))
+          .isInstanceOf(dev.ralex.api.InvalidRequestException.class)
+          .hasMessageContaining("test/large")
+          .hasMessageContaining("SAMPLING_PARAMETERS");
+      // Without a named model the selector only sees models that accept the parameters.
+      ChatResponse r = ralex.chat(ChatRequest.builder().addUserMessage("x").temperature(0.2).build());
+      assertThat(r.model()).isEqualTo("test/small");
+    }
+    assertThat(provider.modelsCalled).containsExactly("test/small");
+  }
 }
