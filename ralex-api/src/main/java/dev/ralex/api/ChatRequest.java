@@ -1,6 +1,7 @@
 package dev.ralex.api;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class ChatRequest {
   private final ToolChoice toolChoice;
   private final Map<String, String> tags;
   private final String conversationId;
+  private final Map<Class<?>, Object> options;
 
   private ChatRequest(Builder b) {
     this.messages = Checks.copyOf(b.messages, "messages");
@@ -86,6 +88,7 @@ public final class ChatRequest {
     if (conversationId != null) {
       Checks.notBlank(conversationId, "conversationId");
     }
+    this.options = b.options.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.options));
   }
 
   /** A copy of {@code r} with another model and output limit, both already validated. */
@@ -102,6 +105,7 @@ public final class ChatRequest {
     this.toolChoice = r.toolChoice;
     this.tags = r.tags;
     this.conversationId = r.conversationId;
+    this.options = r.options;
   }
 
   /** A request with one user message and nothing else set. */
@@ -200,6 +204,21 @@ public final class ChatRequest {
     return Optional.ofNullable(conversationId);
   }
 
+  /**
+   * The provider-specific option of this type, such as OpenRouter's routing preferences or Anthropic's request
+   * metadata; providers define the option types they read and ignore the others. Options are typed values, as
+   * with OkHttp's request tags, so {@code ralex-api} needs to know none of them.
+   */
+  public <T> Optional<T> option(Class<T> type) {
+    Objects.requireNonNull(type, "type");
+    return Optional.ofNullable(type.cast(options.get(type)));
+  }
+
+  /** Every provider-specific option, by type. */
+  public Map<Class<?>, Object> options() {
+    return options;
+  }
+
   /** This request with the model set; cheaper than a builder round trip. */
   public ChatRequest withModel(String model) {
     Checks.notBlank(model, "model");
@@ -249,14 +268,15 @@ public final class ChatRequest {
         && tools.equals(that.tools)
         && toolChoice.equals(that.toolChoice)
         && tags.equals(that.tags)
-        && Objects.equals(conversationId, that.conversationId);
+        && Objects.equals(conversationId, that.conversationId)
+        && options.equals(that.options);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
         messages, system, model, maxOutputTokens, temperature, topP, topK, stopSequences, tools, toolChoice, tags,
-        conversationId);
+        conversationId, options);
   }
 
   /** Describes the request's shape, never its text, so that prompts stay out of logs. */
@@ -268,7 +288,16 @@ public final class ChatRequest {
         + (tools.isEmpty() ? "" : ", tools=" + tools.size())
         + (tags.isEmpty() ? "" : ", tags=" + tags.keySet())
         + (conversationId != null ? ", conversationId=" + conversationId : "")
+        + (options.isEmpty() ? "" : ", options=" + optionNames())
         + "]";
+  }
+
+  private List<String> optionNames() {
+    List<String> names = new ArrayList<>();
+    for (Class<?> type : options.keySet()) {
+      names.add(type.getSimpleName());
+    }
+    return names;
   }
 
   /** Builds a {@link ChatRequest}; not thread-safe. Validation happens in {@link #build()}. */
@@ -285,6 +314,7 @@ public final class ChatRequest {
     private ToolChoice toolChoice = ToolChoice.AUTO;
     private final Map<String, String> tags = new LinkedHashMap<>();
     private String conversationId;
+    private final Map<Class<?>, Object> options = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -301,6 +331,7 @@ public final class ChatRequest {
       toolChoice = r.toolChoice;
       tags.putAll(r.tags);
       conversationId = r.conversationId;
+      options.putAll(r.options);
     }
 
     /** Replaces the messages. */
@@ -421,6 +452,20 @@ public final class ChatRequest {
     /** Sets the conversation id; {@code null} for none. */
     public Builder conversationId(String conversationId) {
       this.conversationId = conversationId;
+      return this;
+    }
+
+    /**
+     * Attaches a provider-specific option, replacing any of the same type; {@code null} removes it. The value
+     * should be immutable, since requests are shared across threads.
+     */
+    public <T> Builder option(Class<T> type, T value) {
+      Objects.requireNonNull(type, "type");
+      if (value == null) {
+        options.remove(type);
+      } else {
+        options.put(type, type.cast(value));
+      }
       return this;
     }
 

@@ -61,7 +61,13 @@ public final class ProviderConfig {
    * @throws ConfigurationException naming the key if the value is not a duration
    */
   public Optional<Duration> duration(String key) {
-    return get(key).map(v -> parseDuration(key, v));
+    return get(key).map(v -> {
+      try {
+        return parseDuration(v);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigurationException("setting '" + key + "' must be " + e.getMessage() + " but was '" + v + "'");
+      }
+    });
   }
 
   /**
@@ -79,40 +85,55 @@ public final class ProviderConfig {
     });
   }
 
-  static Duration parseDuration(String key, String value) {
-    String v = value.trim().toLowerCase(Locale.ROOT);
+  /**
+   * Parses a duration as Ralex's settings and configuration files write it: ISO-8601 ({@code PT30S}) or a whole
+   * number with a unit, {@code ms}, {@code s}, {@code m} or {@code h} ({@code 500ms}, {@code 30s}).
+   *
+   * @throws IllegalArgumentException whose message describes the accepted forms, never the text given (which
+   *     may be a secret read from the environment)
+   */
+  public static Duration parseDuration(String text) {
+    Objects.requireNonNull(text, "text");
+    String v = text.trim().toLowerCase(Locale.ROOT);
     try {
       if (v.startsWith("p")) {
-        return Duration.parse(value.trim());
+        return Duration.parse(v.toUpperCase(Locale.ROOT));
       }
       if (v.endsWith("ms")) {
         return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2).trim()));
       }
-      long amount = Long.parseLong(v.substring(0, v.length() - 1).trim());
-      switch (v.charAt(v.length() - 1)) {
-        case 's':
-          return Duration.ofSeconds(amount);
-        case 'm':
-          return Duration.ofMinutes(amount);
-        case 'h':
-          return Duration.ofHours(amount);
-        default:
-          break;
+      if (!v.isEmpty()) {
+        long amount = Long.parseLong(v.substring(0, v.length() - 1).trim());
+        switch (v.charAt(v.length() - 1)) {
+          case 's':
+            return Duration.ofSeconds(amount);
+          case 'm':
+            return Duration.ofMinutes(amount);
+          case 'h':
+            return Duration.ofHours(amount);
+          default:
+            break;
+        }
       }
-    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-      // Falls through to the error below, which names the key and the accepted forms.
+    } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
+      // ArithmeticException: "9999999999999999h" overflows a Duration. Every case falls through to one error.
     }
-    throw new ConfigurationException(
-        "setting '" + key + "' must be a duration such as 30s, 500ms, 2m or PT30S but was '" + value + "'");
+    throw new IllegalArgumentException(DURATION_FORMS);
   }
+
+  /** The forms {@link #parseDuration} accepts, for messages. */
+  public static final String DURATION_FORMS = "a duration such as 30s, 500ms, 2m, 1h or PT30S";
 
   private static Optional<String> nonBlank(String value) {
     return value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
   }
 
-  /** Whether a setting's name suggests a secret, so its value must never be shown. */
-  static boolean isSecretKey(String key) {
-    String k = key.toLowerCase(Locale.ROOT);
+  /**
+   * Whether a setting's name suggests that its value is a secret (it contains {@code key}, {@code token},
+   * {@code secret}, {@code password} or {@code auth}, in any case), so that its value must never be shown.
+   */
+  public static boolean isSecretKey(String key) {
+    String k = Objects.requireNonNull(key, "key").toLowerCase(Locale.ROOT);
     return k.contains("key") || k.contains("token") || k.contains("secret") || k.contains("password")
         || k.contains("auth");
   }

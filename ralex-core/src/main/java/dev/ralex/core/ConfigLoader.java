@@ -1,13 +1,730 @@
 package dev.ralex.core;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.io.ContentReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidNullException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import dev.ralex.api.ConfigurationException;
+import dev.ralex.api.ErrorDetails;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.math.BigDecimal;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
-/** Reads a Ralex configuration file into a builder. */
+/**
+ * Reads a Ralex configuration file into a {@link Ralex.Builder}, for {@link Ralex#fromConfig(Path)}.
+ *
+ * <h2>Format</h2>
+ *
+ * <p>YAML ({@code .yaml}, {@code .yml}) or JSON ({@code .json}), chosen by the file's extension. Every key is
+ * optional except {@code providers}, which must name at least one provider:
+ *
+ * <pre>{@code
+ * defaultModel: anthropic/claude-haiku-4-5
+ * fallbackModels: [anthropic/claude-sonnet-4-6]
+ * defaultMaxOutputTokens: 1024
+ * debug: false
+ * timeZone: Europe/Berlin            # budget day/month boundaries
+ * providers:                         # id -> settings map, passed as ProviderConfig to the ServiceLoader factory with that id
+ *   anthropic:
+ *     apiKey: ${ANTHROPIC_API_KEY}
+ *     baseUrl: https://api.anthropic.com
+ * catalog:
+ *   file: extra-models.json          # resolved relative to the config file's directory; extends/overrides the bundled catalog
+ * budgets:
+ *   - period: daily                  # daily | monthly
+ *     limit: "5.00"                  # US dollars: a number or a string, plain decimal notation
+ *     scope: global                  # global | tag:key=value | conversation:<id>
+ * rateLimits:
+ *   - scope: anthropic               # provider id or model id
+ *     requestsPerMinute: 50
+ *     tokensPerMinute: 40000
+ *     onLimit: wait                  # wait | fail_fast
+ *     maxWait: 30s                   # durations: 500ms, 30s, 2m, 1h or ISO-8601 (PT30S)
+ * retry:
+ *   maxRetries: 3
+ *   baseDelay: 1s
+ *   maxDelay: 16s
+ *   maxRetryAfter: 60s
+ *   deadline: 5m
+ * }</pre>
+ *
+ * <p>The same in JSON: {@code {"defaultModel": "anthropic/claude-haiku-4-5", "providers": {"anthropic":
+ * {"apiKey": "${ANTHROPIC_API_KEY}"}}, "budgets": [{"period": "daily", "limit": "5.00"}], ...}}.
+ *
+ * <h2>Keys</h2>
+ *
+ * <ul>
+ *   <li>{@code defaultModel}: the model used when neither the request nor the selector names one. Default: the
+ *       catalog's default if its provider is configured, else the first model served.
+ *   <li>{@code fallbackModels}: the models to fall back to, in order, when the chosen one fails.
+ *   <li>{@code defaultMaxOutputTokens}: output tokens to ask for when a request sets none; at least 1. Default
+ *       4096.
+ *   <li>{@code debug}: log a one-line summary of every call at INFO. Default false.
+ *   <li>{@code timeZone}: the zone in which budget days and months start, such as {@code Europe/Berlin},
+ *       {@code UTC} or {@code +02:00}. Default: the system's.
+ *   <li>{@code providers}: provider id to settings. Each entry creates the provider whose {@code
+ *       LlmProviderFactory} (found with {@link java.util.ServiceLoader}) has that id, from the settings as a
+ *       {@code ProviderConfig}; settings the map leaves out fall back to the provider's environment variables
+ *       (such as {@code ANTHROPIC_API_KEY}). Values may be strings, numbers or booleans and reach the provider
+ *       as their text; a provider with no settings ({@code anthropic:} alone) is configured from the
+ *       environment.
+ *   <li>{@code catalog.file}: a model catalog file (JSON, the format of {@link ModelCatalog}) whose models
+ *       extend the bundled catalog, replacing models with the same id. A relative path is resolved against the
+ *       configuration file's directory.
+ *   <li>{@code budgets}: hard spending caps. {@code period} ({@code daily} or {@code monthly}) and {@code limit}
+ *       (dollars, at least 0, written as {@code 5}, {@code 5.00} or {@code "5.00"}; never read through a
+ *       binary floating point) are required; {@code scope} defaults to {@code global}. At most one budget per
+ *       period and scope.
+ *   <li>{@code rateLimits}: client-side limits per provider or model. {@code scope} is required, and at least
+ *       one of {@code requestsPerMinute} and {@code tokensPerMinute} must be above 0 (0 or absent: no limit of
+ *       that kind). {@code onLimit} defaults to {@code wait}, {@code maxWait} to 30s. At most one limit per
+ *       scope.
+ *   <li>{@code retry}: the retry policy; each key left out keeps its default (3 retries, 1s base delay, 16s
+ *       maximum delay, server hints up to 60s honoured, 5m deadline per call).
+ * </ul>
+ *
+ * <p>Durations are written {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or in ISO-8601 ({@code PT30S}).
+ * Booleans are {@code true}/{@code false} (also {@code yes}/{@code no}, {@code on}/{@code off}, {@code 1}/{@code
+ * 0}). Whole numbers may also be given as strings. A key with no value ({@code retry:} alone, or {@code null})
+ * counts as absent. Keys are case-sensitive; an unknown key is an error, so a typo never silently drops a
+ * setting.
+ *
+ * <h2>Environment variables</h2>
+ *
+ * <p>In every string value, {@code ${NAME}} is replaced by the environment variable {@code NAME} (an error if it
+ * is not set), and {@code ${NAME:-default}} by the variable, or by {@code default} if it is unset or empty. The
+ * default cannot contain <code>}</code> or another reference. <code>$${</code> writes a literal <code>${</code>; any
+ * other {@code $} is literal. Substituted text is not scanned again, and keys are never substituted. In YAML a
+ * value that is only a reference needs no quotes. A substituted value can stand for a number, boolean or
+ * duration ({@code maxRetries: ${RETRIES:-3}}).
+ *
+ * <p>After the file, these variables override it (a blank variable counts as unset):
+ *
+ * <ul>
+ *   <li>{@code RALEX_MODEL}: the default model.
+ *   <li>{@code RALEX_DAILY_BUDGET}, {@code RALEX_MONTHLY_BUDGET}: a global daily or monthly budget in dollars,
+ *       replacing the file's global budget of that period if it has one.
+ *   <li>{@code RALEX_DEBUG}: {@code true}/{@code 1}/{@code yes}/{@code on} turns debug logging on, {@code
+ *       false}/{@code 0}/{@code no}/{@code off} turns it off.
+ * </ul>
+ *
+ * <h2>Errors</h2>
+ *
+ * <p>Every problem is a {@link ConfigurationException} naming the file, the line and column, and the key path
+ * (such as {@code retry.maxRetries} or {@code budgets[1].limit}); an unknown key's message lists the keys
+ * allowed where it stands. Messages never contain a configured value (it may be a key, or come from the
+ * environment), only what the value must be. The file must be at most 1 MiB, hold one YAML document or JSON
+ * value, repeat no key, nest at most 64 levels, and use no YAML aliases ({@code *name}).
+ *
+ * <p>Problems that need the providers themselves (an unknown provider id, a default model no configured
+ * provider serves, a rate limit on an unknown scope) are reported by {@link Ralex.Builder#build()}.
+ */
 final class ConfigLoader {
-  private ConfigLoader() {}
+  /** The largest file read; a configuration file is small, and the bound keeps a wrong path from costing much. */
+  static final int MAX_FILE_BYTES = 1 << 20;
 
+  /** Overrides the file's default model. */
+  static final String RALEX_MODEL = "RALEX_MODEL";
+
+  /** Sets the global daily budget, in dollars, replacing the file's. */
+  static final String RALEX_DAILY_BUDGET = "RALEX_DAILY_BUDGET";
+
+  /** Sets the global monthly budget, in dollars, replacing the file's. */
+  static final String RALEX_MONTHLY_BUDGET = "RALEX_MONTHLY_BUDGET";
+
+  /** Turns debug logging on or off, whatever the file says. */
+  static final String RALEX_DEBUG = "RALEX_DEBUG";
+
+  // Generous for a configuration file, tight against hostile input. YAMLParser enforces the nesting depth but not
+  // the string length, so the file-size bound above is what bounds YAML strings.
+  private static final StreamReadConstraints LIMITS = StreamReadConstraints.builder()
+      .maxNestingDepth(64)
+      .maxStringLength(MAX_FILE_BYTES)
+      .maxDocumentLength(MAX_FILE_BYTES)
+      .maxNameLength(1_000)
+      .maxNumberLength(100)
+      .build();
+
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .streamReadConstraints(LIMITS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
+
+  // EMPTY_STRING_AS_NULL: in YAML "key:" with nothing after it is null, not "", as the YAML spec has it; so an
+  // empty key counts as absent, and "anthropic:" alone configures a provider from the environment.
+  private static final YAMLFactory YAML = YAMLFactory.builder()
+      .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+      .loaderOptions(yamlLoaderOptions())
+      .streamReadConstraints(LIMITS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
+
+  // Binds from a parser, so the mapper's own factory never reads; one mapper serves both formats. Scalars all go
+  // through ConfigFile's deserializers; these features guard what remains (structure, nulls, unknown keys).
+  private static final ObjectMapper MAPPER = JsonMapper.builder(JSON)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+      .build();
+
+  private final Path file;
+  private final Function<String, String> environment;
+  private ConfigEnvParser parser;
+
+  private ConfigLoader(Path file, Function<String, String> environment) {
+    this.file = file;
+    this.environment = environment;
+  }
+
+  private static LoaderOptions yamlLoaderOptions() {
+    LoaderOptions options = new LoaderOptions();
+    options.setCodePointLimit(MAX_FILE_BYTES);
+    options.setNestingDepthLimit(64);
+    options.setMaxAliasesForCollections(0);
+    options.setAllowRecursiveKeys(false);
+    return options;
+  }
+
+  /**
+   * Reads the configuration file, then applies the environment overrides.
+   *
+   * @param file a {@code .yaml}, {@code .yml} or {@code .json} file in the format above
+   * @param environment where {@code ${NAME}} references and the {@code RALEX_*} overrides are looked up; also
+   *     set as the builder's {@link Ralex.Builder#environment environment}, for the providers' fallbacks
+   * @return a builder configured from the file; {@link Ralex.Builder#build()} may still find problems that need
+   *     the providers
+   * @throws ConfigurationException naming the file, line, column and key of the first problem
+   */
   static Ralex.Builder load(Path file, Function<String, String> environment) {
-    throw new UnsupportedOperationException("placeholder until the loader lands");
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(environment, "environment");
+    ConfigLoader loader = new ConfigLoader(file, environment);
+    return loader.toBuilder(loader.parse(factoryFor(file), read(file)));
+  }
+
+  private static JsonFactory factoryFor(Path file) {
+    Path name = file.getFileName();
+    String n = name == null ? "" : name.toString().toLowerCase(Locale.ROOT);
+    if (n.endsWith(".yaml") || n.endsWith(".yml")) {
+      return YAML;
+    }
+    if (n.endsWith(".json")) {
+      return JSON;
+    }
+    throw new ConfigurationException("configuration file " + file
+        + " has an unsupported extension: name it .yaml, .yml or .json");
+  }
+
+  private static byte[] read(Path file) {
+    if (Files.isDirectory(file)) {
+      throw new ConfigurationException("configuration file " + file + " is a directory");
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      // Reads one byte past the limit rather than trusting Files.size(), which a growing file or a FIFO defeats.
+      byte[] content = in.readNBytes(MAX_FILE_BYTES + 1);
+      if (content.length > MAX_FILE_BYTES) {
+        throw new ConfigurationException("configuration file " + file + " is larger than " + (MAX_FILE_BYTES >> 20)
+            + " MiB; is it the right file?");
+      }
+      return content;
+    } catch (NoSuchFileException e) {
+      throw new ConfigurationException("configuration file " + file + " does not exist", ErrorDetails.NONE, e);
+    } catch (AccessDeniedException e) {
+      throw new ConfigurationException("configuration file " + file + " cannot be read: permission denied",
+          ErrorDetails.NONE, e);
+    } catch (IOException e) {
+      throw new ConfigurationException("configuration file " + file + " cannot be read: " + e, ErrorDetails.NONE, e);
+    }
+  }
+
+  private ConfigFile parse(JsonFactory factory, byte[] content) {
+    try {
+      parser = new ConfigEnvParser(factory.createParser(content), environment);
+    } catch (IOException e) {
+      throw new ConfigurationException("configuration file " + file + " cannot be read: " + e, ErrorDetails.NONE, e);
+    }
+    // Closed only after translating a failure: closing a parser clears its current token, which the messages use.
+    try {
+      JsonToken first = parser.nextToken();
+      if (first == null || first == JsonToken.VALUE_NULL) {
+        throw new ConfigurationException("configuration file " + file + " is empty; it needs at least "
+            + "'providers', such as:\nproviders:\n  anthropic:\n    apiKey: ${ANTHROPIC_API_KEY}");
+      }
+      ConfigFile config = MAPPER.readValue(parser, ConfigFile.class);
+      if (parser.nextToken() != null) {
+        throw error(parser.currentTokenLocation(), "holds more than one "
+            + (factory == YAML ? "YAML document" : "JSON value") + "; a configuration file holds one map of settings");
+      }
+      return config;
+    } catch (JsonProcessingException e) {
+      // Jackson's messages are not passed on, nor Jackson's exceptions as causes: they may quote a value.
+      throw translate(e, factory == YAML ? "YAML" : "JSON");
+    } catch (IOException e) {
+      throw new ConfigurationException("configuration file " + file + " cannot be read: " + e, ErrorDetails.NONE, e);
+    } finally {
+      try {
+        parser.close();
+      } catch (IOException ignored) {
+        // The parser reads from memory; closing it releases buffers and cannot meaningfully fail.
+      }
+    }
+  }
+
+  private ConfigurationException translate(JsonProcessingException e, String format) {
+    ConfigProblem problem = causeOfType(e, ConfigProblem.class);
+    if (problem != null) {
+      return error(problem.getLocation(), subject(problem.keyPath()) + " " + problem.problem());
+    }
+    // Databind wraps a syntax error met inside a map or list in a mapping exception; the syntax error is the news.
+    JsonProcessingException syntax = causeOfType(e, StreamReadException.class);
+    if (syntax == null) {
+      syntax = causeOfType(e, StreamConstraintsException.class);
+    }
+    if (syntax != null) {
+      return syntaxError(syntax, format);
+    }
+    if (e instanceof UnrecognizedPropertyException) {
+      return unknownKey((UnrecognizedPropertyException) e);
+    }
+    if (e instanceof JsonMappingException) {
+      JsonMappingException m = (JsonMappingException) e;
+      String path = pathOf(m.getPath());
+      if (m instanceof InvalidNullException) {
+        return error(m.getLocation(), subject(path) + " must not be empty (null)");
+      }
+      if (m instanceof MismatchedInputException) {
+        Class<?> target = ((MismatchedInputException) m).getTargetType();
+        return error(m.getLocation(), subject(path) + " must be " + expected(target) + found());
+      }
+      // Not expected from ConfigFile's types; said without Jackson's message, which may quote the value.
+      return error(m.getLocation(), subject(path) + " is invalid");
+    }
+    return syntaxError(e, format);
+  }
+
+  private ConfigurationException syntaxError(JsonProcessingException e, String format) {
+    JsonLocation location = e.getLocation();
+    String path = currentPathOrEmpty();
+    String problem;
+    String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    if (e instanceof StreamConstraintsException) {
+      problem = original;
+    } else if (original.startsWith("Duplicate field '")) {
+      // STRICT_DUPLICATE_DETECTION's message; the parser's context already names the repeated key.
+      return error(location, subject(path) + " appears twice; keep one");
+    } else if (ConfigValues.looksSecret(path)) {
+      // The parser's description can quote the malformed text, and the key says that text is a secret.
+      problem = "the value of '" + path + "' is malformed";
+    } else if (causeOfType(e, MarkedYAMLException.class) != null) {
+      // SnakeYAML's problem alone: the full message shows a snippet of the file, which can hold a secret. Its
+      // marks count from 0, and point at the problem rather than at where Jackson stopped.
+      MarkedYAMLException y = causeOfType(e, MarkedYAMLException.class);
+      problem = y.getProblem() != null ? y.getProblem() : y.getContext();
+      Mark mark = y.getProblemMark() != null ? y.getProblemMark() : y.getContextMark();
+      if (mark != null) {
+        location = new JsonLocation(ContentReference.unknown(), mark.getIndex(), mark.getLine() + 1,
+            mark.getColumn() + 1);
+      }
+    } else {
+      // Jackson's nested locations say where the source is hidden; the file is named already.
+      problem = original.replaceAll("\\[Source: [^;\\]]*; ", "[");
+    }
+    return error(location, "invalid " + format + ": " + problem
+        + (path.isEmpty() || problem.contains("'" + path + "'") ? "" : " (at '" + path + "')"));
+  }
+
+  private String currentPathOrEmpty() {
+    try {
+      return ConfigProblem.pathOf(parser);
+    } catch (RuntimeException e) {
+      return "";
+    }
+  }
+
+  private ConfigurationException unknownKey(UnrecognizedPropertyException e) {
+    List<JsonMappingException.Reference> refs = e.getPath();
+    String key = pathOf(refs);
+    String parent = pathOf(refs.subList(0, Math.max(0, refs.size() - 1)));
+    Set<String> known = new TreeSet<>();
+    Collection<Object> ids = e.getKnownPropertyIds();
+    if (ids != null) {
+      ids.forEach(id -> known.add(String.valueOf(id)));
+    }
+    String suggestion = closest(e.getPropertyName(), known);
+    // The key's own position; Jackson's is where the parser stopped, past the key.
+    JsonLocation location = parser.locationOf(key) != null ? parser.locationOf(key) : e.getLocation();
+    return error(location, "unknown key '" + key + "'"
+        + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
+        + "; the keys allowed " + (parent.isEmpty() ? "at the top level" : "in '" + parent + "'") + " are "
+        + String.join(", ", known));
+  }
+
+  /** The known key nearest to a misspelt one: equal but for case, or at most two edits away. */
+  private static String closest(String key, Set<String> known) {
+    if (key == null) {
+      return null;
+    }
+    String best = null;
+    int bestDistance = 3;
+    for (String k : known) {
+      int d = k.equalsIgnoreCase(key) ? 0 : editDistance(k.toLowerCase(Locale.ROOT), key.toLowerCase(Locale.ROOT));
+      if (d < bestDistance) {
+        best = k;
+        bestDistance = d;
+      }
+    }
+    return best;
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
+  }
+
+  /** A path in the notation of {@link ConfigProblem#pathOf}, from Jackson's path references. */
+  private static String pathOf(List<JsonMappingException.Reference> refs) {
+    StringBuilder path = new StringBuilder();
+    for (JsonMappingException.Reference ref : refs) {
+      if (ref.getFieldName() != null) {
+        if (path.length() > 0) {
+          path.append('.');
+        }
+        path.append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        path.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return path.toString();
+  }
+
+  private static String expected(Class<?> type) {
+    if (type == null) {
+      return "something else";
+    }
+    if (type == ConfigFile.class) {
+      return "a map of settings";
+    }
+    if (Map.class.isAssignableFrom(type)) {
+      return "a map";
+    }
+    if (Collection.class.isAssignableFrom(type)) {
+      return "a list";
+    }
+    if (type == String.class) {
+      return "a string";
+    }
+    if (type.getEnclosingClass() == ConfigFile.class) {
+      return "a map with the keys " + String.join(", ", keysOf(type));
+    }
+    return "a " + type.getSimpleName();
+  }
+
+  /** The keys of a section of the file: the {@code @JsonProperty} names of its class, sorted. */
+  private static Set<String> keysOf(Class<?> section) {
+    Set<String> keys = new TreeSet<>();
+    for (Field f : section.getDeclaredFields()) {
+      JsonProperty p = f.getAnnotation(JsonProperty.class);
+      if (p != null) {
+        keys.add(p.value());
+      }
+    }
+    return keys;
+  }
+
+  /** What the parser stopped at, which is what did not match: ", not a list". */
+  private String found() {
+    JsonToken token = parser.currentToken();
+    return token == null || token == JsonToken.VALUE_NULL ? "" : ", not " + ConfigProblem.describe(token);
+  }
+
+  private static <T extends Throwable> T causeOfType(Throwable t, Class<T> type) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (type.isInstance(c)) {
+        return type.cast(c);
+      }
+    }
+    return null;
+  }
+
+  private Ralex.Builder toBuilder(ConfigFile config) {
+    Ralex.Builder builder = Ralex.builder().environment(environment);
+    if (config.providers == null || config.providers.isEmpty()) {
+      throw error(parser.locationOf("providers"), "no provider is configured: add one under 'providers', such as:"
+          + "\nproviders:\n  anthropic:\n    apiKey: ${ANTHROPIC_API_KEY}");
+    }
+    for (Map.Entry<String, Map<String, String>> provider : config.providers.entrySet()) {
+      if (provider.getKey().isBlank()) {
+        throw error(parser.locationOf("providers"), "'providers' has a blank provider id");
+      }
+      builder.provider(provider.getKey(), provider.getValue());
+    }
+    if (config.defaultModel != null) {
+      builder.defaultModel(config.defaultModel);
+    }
+    if (config.fallbackModels != null) {
+      builder.fallbackModels(config.fallbackModels.toArray(new String[0]));
+    }
+    if (config.defaultMaxOutputTokens != null) {
+      builder.defaultMaxOutputTokens(config.defaultMaxOutputTokens);
+    }
+    if (config.debug != null) {
+      builder.debug(config.debug);
+    }
+    if (config.timeZone != null) {
+      builder.zone(config.timeZone);
+    }
+    if (config.catalog != null) {
+      builder.catalog(catalog(config.catalog));
+    }
+    Map<List<Object>, Budget> budgets = budgets(config.budgets);
+    rateLimits(config.rateLimits).forEach(builder::rateLimit);
+    if (config.retry != null) {
+      builder.retryPolicy(retryPolicy(config.retry));
+    }
+    applyOverrides(builder, budgets);
+    budgets.values().forEach(builder::budget);
+    return builder;
+  }
+
+  private ModelCatalog catalog(ConfigFile.Catalog section) {
+    if (section.file == null) {
+      throw error(parser.locationOf("catalog"), "'catalog' needs 'file', the path of a model catalog file");
+    }
+    Path catalogFile;
+    try {
+      // toAbsolutePath() first: a bare "ralex.yaml" has no parent, but lives in the working directory.
+      catalogFile = file.toAbsolutePath().resolveSibling(section.file);
+    } catch (InvalidPathException e) {
+      throw error(parser.locationOf("catalog.file"), "'catalog.file' must be a file path");
+    }
+    try {
+      return ModelCatalog.bundled().withModelsFrom(catalogFile);
+    } catch (ConfigurationException | UncheckedIOException e) {
+      Set<String> variables = parser.variablesAt("catalog.file");
+      if (variables.isEmpty()) {
+        return rethrow(error(parser.locationOf("catalog.file"), "'catalog.file': " + e.getMessage(), e));
+      }
+      // The path came from the environment: keep it out of the message, and drop the cause that shows it.
+      String message = e.getMessage() == null ? "" : e.getMessage().replace(catalogFile.toString(), "the catalog");
+      return rethrow(error(parser.locationOf("catalog.file"), "'catalog.file' (from ${"
+          + String.join("}, ${", variables) + "}): " + message));
+    }
+  }
+
+  private static <T> T rethrow(ConfigurationException e) {
+    throw e;
+  }
+
+  /** The file's budgets, by period and scope, in file order; at most one per period and scope. */
+  private Map<List<Object>, Budget> budgets(List<ConfigFile.BudgetEntry> entries) {
+    Map<List<Object>, Budget> budgets = new LinkedHashMap<>();
+    Map<List<Object>, String> paths = new LinkedHashMap<>();
+    if (entries == null) {
+      return budgets;
+    }
+    for (int i = 0; i < entries.size(); i++) {
+      ConfigFile.BudgetEntry entry = entries.get(i);
+      String path = "budgets[" + i + "]";
+      require(path, "period", entry.period, ConfigValues.PERIOD_DESCRIPTION);
+      require(path, "limit", entry.limit, ConfigValues.AMOUNT_DESCRIPTION);
+      BudgetScope scope = entry.scope != null ? entry.scope : BudgetScope.GLOBAL;
+      Budget budget = construct(path, () -> new Budget(entry.period, entry.limit, scope));
+      List<Object> key = List.of(budget.period(), budget.scope());
+      String previous = paths.putIfAbsent(key, path);
+      if (previous != null) {
+        // Two caps on the same calls cannot both be meant; the tighter would silently win.
+        throw error(parser.locationOf(path), "'" + path + "' has the same period and scope as '" + previous
+            + "'; keep one");
+      }
+      budgets.put(key, budget);
+    }
+    return budgets;
+  }
+
+  private List<RateLimit> rateLimits(List<ConfigFile.RateLimitEntry> entries) {
+    List<RateLimit> limits = new ArrayList<>();
+    if (entries == null) {
+      return limits;
+    }
+    Map<String, String> paths = new LinkedHashMap<>();
+    for (int i = 0; i < entries.size(); i++) {
+      ConfigFile.RateLimitEntry entry = entries.get(i);
+      String path = "rateLimits[" + i + "]";
+      require(path, "scope", entry.scope, "a provider id or a model id");
+      int requests = entry.requestsPerMinute != null ? entry.requestsPerMinute : 0;
+      long tokens = entry.tokensPerMinute != null ? entry.tokensPerMinute : 0;
+      if (requests == 0 && tokens == 0) {
+        throw error(parser.locationOf(path), "'" + path + "' must set requestsPerMinute or tokensPerMinute (or "
+            + "both) above 0");
+      }
+      RateLimit.OnLimit onLimit = entry.onLimit != null ? entry.onLimit : RateLimit.OnLimit.WAIT;
+      Duration maxWait = entry.maxWait != null ? entry.maxWait : Duration.ofSeconds(30);
+      RateLimit limit = construct(path, () -> new RateLimit(entry.scope, requests, tokens, onLimit, maxWait));
+      String previous = paths.putIfAbsent(limit.scope(), path);
+      if (previous != null) {
+        throw error(parser.locationOf(path), "'" + path + "' has the same scope as '" + previous
+            + "'; merge them into one");
+      }
+      limits.add(limit);
+    }
+    return limits;
+  }
+
+  private RetryPolicy retryPolicy(ConfigFile.Retry section) {
+    RetryPolicy.Builder retry = RetryPolicy.builder();
+    if (section.maxRetries != null) {
+      retry.maxRetries(section.maxRetries);
+    }
+    if (section.baseDelay != null) {
+      retry.baseDelay(section.baseDelay);
+    }
+    if (section.maxDelay != null) {
+      retry.maxDelay(section.maxDelay);
+    }
+    if (section.maxRetryAfter != null) {
+      retry.maxRetryAfter(section.maxRetryAfter);
+    }
+    if (section.deadline != null) {
+      retry.deadline(section.deadline);
+    }
+    return construct("retry", retry::build);
+  }
+
+  private void require(String path, String key, Object value, String description) {
+    if (value == null) {
+      throw error(parser.locationOf(path), "'" + path + "' needs '" + key + "': " + description);
+    }
+  }
+
+  /**
+   * Builds a value type, turning the {@link IllegalArgumentException} its constructor throws for invalid
+   * settings into a {@link ConfigurationException} at the entry's line. The constructor's message can quote
+   * values, so it is shown only when no value of the entry came from the environment.
+   */
+  private <T> T construct(String path, Supplier<T> constructor) {
+    try {
+      return constructor.get();
+    } catch (IllegalArgumentException | NullPointerException e) {
+      Set<String> variables = parser.variablesAt(path);
+      if (variables.isEmpty()) {
+        throw error(parser.locationOf(path), "'" + path + "' is invalid: " + e.getMessage(), e);
+      }
+      throw error(parser.locationOf(path), "'" + path + "' is invalid; the reason is not shown because it "
+          + "could reveal values substituted from ${" + String.join("}, ${", variables) + "}");
+    }
+  }
+
+  private void applyOverrides(Ralex.Builder builder, Map<List<Object>, Budget> budgets) {
+    String model = override(RALEX_MODEL);
+    if (model != null) {
+      builder.defaultModel(model);
+    }
+    String daily = override(RALEX_DAILY_BUDGET);
+    if (daily != null) {
+      // put() keeps the replaced budget's position, so the file's order stays the order of the budgets.
+      budgets.put(List.of(Budget.Period.DAILY, BudgetScope.GLOBAL), Budget.daily(amount(RALEX_DAILY_BUDGET, daily)));
+    }
+    String monthly = override(RALEX_MONTHLY_BUDGET);
+    if (monthly != null) {
+      budgets.put(List.of(Budget.Period.MONTHLY, BudgetScope.GLOBAL),
+          Budget.monthly(amount(RALEX_MONTHLY_BUDGET, monthly)));
+    }
+    String debug = override(RALEX_DEBUG);
+    if (debug != null) {
+      try {
+        builder.debug(ConfigValues.flag(debug));
+      } catch (IllegalArgumentException e) {
+        throw overrideError(RALEX_DEBUG, ConfigValues.FLAG_DESCRIPTION);
+      }
+    }
+  }
+
+  /** The override's value, trimmed; {@code null} if the variable is unset or blank. */
+  private String override(String variable) {
+    String value = environment.apply(variable);
+    return value == null || value.isBlank() ? null : value.trim();
+  }
+
+  private static BigDecimal amount(String variable, String value) {
+    try {
+      return ConfigValues.amount(value);
+    } catch (IllegalArgumentException e) {
+      throw overrideError(variable, ConfigValues.AMOUNT_DESCRIPTION);
+    }
+  }
+
+  private static ConfigurationException overrideError(String variable, String description) {
+    return new ConfigurationException("environment variable " + variable + " must be " + description);
+  }
+
+  private static String subject(String path) {
+    return path.isEmpty() ? "the top level" : "'" + path + "'";
+  }
+
+  private ConfigurationException error(JsonLocation location, String problem) {
+    return error(location, problem, null);
+  }
+
+  private ConfigurationException error(JsonLocation location, String problem, Throwable cause) {
+    StringBuilder message = new StringBuilder("configuration file ").append(file);
+    if (location != null && location.getLineNr() > 0) {
+      message.append(", line ").append(location.getLineNr());
+      if (location.getColumnNr() > 0) {
+        message.append(", column ").append(location.getColumnNr());
+      }
+    }
+    return new ConfigurationException(message.append(": ").append(problem).toString(), ErrorDetails.NONE, cause);
   }
 }

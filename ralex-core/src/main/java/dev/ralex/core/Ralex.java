@@ -25,11 +25,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -163,7 +165,12 @@ public final class Ralex implements AutoCloseable {
    * @throws ConfigurationException naming the file, line and key of the first problem
    */
   public static Ralex fromConfig(Path file) {
-    return ConfigLoader.load(file, System::getenv).build();
+    Builder builder = ConfigLoader.load(file, System::getenv);
+    try {
+      return builder.build();
+    } catch (ConfigurationException e) {
+      throw new ConfigurationException("configuration file " + file + ": " + e.getMessage(), ErrorDetails.NONE, e);
+    }
   }
 
   /**
@@ -431,7 +438,7 @@ public final class Ralex implements AutoCloseable {
       Objects.requireNonNull(factoryId, "factoryId");
       Objects.requireNonNull(settings, "settings");
       if (providerSettings.put(factoryId, Map.copyOf(settings)) != null) {
-        throw new IllegalArgumentException("provider '" + factoryId + "' is configured twice");
+        throw new ConfigurationException("provider '" + factoryId + "' is configured twice");
       }
       return this;
     }
@@ -602,6 +609,18 @@ public final class Ralex implements AutoCloseable {
       if (rateLimiter != null && !rateLimits.isEmpty()) {
         throw new ConfigurationException(
             "rate limits were given to the builder and a rate limiter was set; configure the limits on the limiter");
+      }
+      Set<String> seen = new HashSet<>();
+      for (Budget b : budgets) {
+        if (!seen.add(b.name())) {
+          throw new ConfigurationException("two budgets are " + b.name() + "; keep one");
+        }
+      }
+      seen.clear();
+      for (RateLimit limit : rateLimits) {
+        if (!seen.add(limit.scope())) {
+          throw new ConfigurationException("two rate limits have the scope '" + limit.scope() + "'; keep one");
+        }
       }
       Map<String, LlmProvider> byId = createProviders();
       try {

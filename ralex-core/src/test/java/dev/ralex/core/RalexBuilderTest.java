@@ -154,4 +154,16 @@ class RalexBuilderTest {
         .isInstanceOf(ConfigurationException.class);
     assertThat(given.closed).isTrue();
   }
+
+  @Test
+  void duplicateBudgetsRateLimitsAndProviderSettingsAreRejected() {
+    assertThatThrownBy(() -> Ralex.builder().provider(new ScriptedProvider("test")).catalog(testCatalog())
+        .dailyBudget(BigDecimal.ONE).dailyBudget(BigDecimal.TEN).build())
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("daily global");
+    assertThatThrownBy(() -> Ralex.builder().provider(new ScriptedProvider("test")).catalog(testCatalog())
+        .rateLimit(RateLimit.of("test", 1, 0)).rateLimit(RateLimit.of("test", 2, 0)).build())
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("scope 'test'");
+    assertThatThrownBy(() -> Ralex.builder().provider("test", Map.of()).provider("test", Map.of()))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("configured twice");
+  }
 }

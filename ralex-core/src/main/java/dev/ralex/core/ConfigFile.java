@@ -1,0 +1,441 @@
+package dev.ralex.core;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The structure of a configuration file as Jackson binds it; see {@link ConfigLoader} for the format. A key that
+ * is absent, or present with no value, leaves its field {@code null}.
+ *
+ * <p>Every scalar is read through a {@link Scalar} deserializer, which parses the token's text (after variable
+ * substitution) with {@link ConfigValues}. That way a value from {@code ${VAR}} converts exactly like one written
+ * in the file, amounts never pass through {@code double}, and an invalid value fails at its own line and key path
+ * with a message that does not repeat it.
+ */
+final class ConfigFile {
+  /** The default model's id. */
+  @JsonProperty("defaultModel")
+  @JsonDeserialize(using = ModelId.class)
+  String defaultModel;
+
+  /** The ids of the models to fall back to, in order. */
+  @JsonProperty("fallbackModels")
+  @JsonDeserialize(contentUsing = ModelId.class)
+  @JsonSetter(contentNulls = Nulls.FAIL)
+  List<String> fallbackModels;
+
+  /** The output tokens to ask for when a request sets none. */
+  @JsonProperty("defaultMaxOutputTokens")
+  @JsonDeserialize(using = PositiveInt.class)
+  Integer defaultMaxOutputTokens;
+
+  /** Whether to log a summary of every call. */
+  @JsonProperty("debug")
+  @JsonDeserialize(using = Flag.class)
+  Boolean debug;
+
+  /** The zone in which budget days and months start. */
+  @JsonProperty("timeZone")
+  @JsonDeserialize(using = Zone.class)
+  ZoneId timeZone;
+
+  /** Provider id to settings, in file order. */
+  @JsonProperty("providers")
+  @JsonDeserialize(contentUsing = ProviderSettings.class)
+  Map<String, Map<String, String>> providers;
+
+  /** The catalog section. */
+  @JsonProperty("catalog")
+  Catalog catalog;
+
+  /** The budgets, in file order. */
+  @JsonProperty("budgets")
+  @JsonSetter(contentNulls = Nulls.FAIL)
+  List<BudgetEntry> budgets;
+
+  /** The rate limits, in file order. */
+  @JsonProperty("rateLimits")
+  @JsonSetter(contentNulls = Nulls.FAIL)
+  List<RateLimitEntry> rateLimits;
+
+  /** The retry section. */
+  @JsonProperty("retry")
+  Retry retry;
+
+  /** The {@code catalog} section. */
+  static final class Catalog {
+    /** The catalog file's path, as written. */
+    @JsonProperty("file")
+    @JsonDeserialize(using = FilePath.class)
+    String file;
+  }
+
+  /** One entry of {@code budgets}. */
+  static final class BudgetEntry {
+    /** The period; required. */
+    @JsonProperty("period")
+    @JsonDeserialize(using = PeriodValue.class)
+    Budget.Period period;
+
+    /** The cap in dollars; required. */
+    @JsonProperty("limit")
+    @JsonDeserialize(using = Amount.class)
+    BigDecimal limit;
+
+    /** The calls covered; {@code null} means global. */
+    @JsonProperty("scope")
+    @JsonDeserialize(using = BudgetScopeValue.class)
+    BudgetScope scope;
+  }
+
+  /** One entry of {@code rateLimits}. */
+  static final class RateLimitEntry {
+    /** The provider or model id; required. */
+    @JsonProperty("scope")
+    @JsonDeserialize(using = RateLimitScope.class)
+    String scope;
+
+    /** Requests per minute; {@code null} means no request limit. */
+    @JsonProperty("requestsPerMinute")
+    @JsonDeserialize(using = NonNegativeInt.class)
+    Integer requestsPerMinute;
+
+    /** Tokens per minute; {@code null} means no token limit. */
+    @JsonProperty("tokensPerMinute")
+    @JsonDeserialize(using = NonNegativeLong.class)
+    Long tokensPerMinute;
+
+    /** What a limited call does; {@code null} means wait. */
+    @JsonProperty("onLimit")
+    @JsonDeserialize(using = OnLimitValue.class)
+    RateLimit.OnLimit onLimit;
+
+    /** The longest wait; {@code null} means 30 seconds. */
+    @JsonProperty("maxWait")
+    @JsonDeserialize(using = NonNegativeDuration.class)
+    Duration maxWait;
+  }
+
+  /** The {@code retry} section. */
+  static final class Retry {
+    /** The most retries per model. */
+    @JsonProperty("maxRetries")
+    @JsonDeserialize(using = NonNegativeInt.class)
+    Integer maxRetries;
+
+    /** The backoff ceiling of the first retry. */
+    @JsonProperty("baseDelay")
+    @JsonDeserialize(using = PositiveDuration.class)
+    Duration baseDelay;
+
+    /** The cap on any backoff. */
+    @JsonProperty("maxDelay")
+    @JsonDeserialize(using = PositiveDuration.class)
+    Duration maxDelay;
+
+    /** The longest server-requested wait honoured. */
+    @JsonProperty("maxRetryAfter")
+    @JsonDeserialize(using = PositiveDuration.class)
+    Duration maxRetryAfter;
+
+    /** The most time a call may take before no further retry starts. */
+    @JsonProperty("deadline")
+    @JsonDeserialize(using = PositiveDuration.class)
+    Duration deadline;
+  }
+
+  private static boolean isScalar(JsonToken token) {
+    return token == JsonToken.VALUE_STRING || token == JsonToken.VALUE_NUMBER_INT
+        || token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_TRUE || token == JsonToken.VALUE_FALSE;
+  }
+
+  /**
+   * Reads a scalar from its text: a string's (substituted) text, or a number's or boolean's text as written, so
+   * {@code limit: 5.10} stays exactly 5.10. Anything else, and text that {@link #parse} rejects, is a {@link
+   * ConfigProblem} saying what the value must be.
+   */
+  abstract static class Scalar<T> extends StdDeserializer<T> {
+    private static final long serialVersionUID = 1L;
+
+    private final String description;
+
+    private Scalar(Class<?> type, String description) {
+      super(type);
+      this.description = description;
+    }
+
+    /** Parses the text; throws {@link IllegalArgumentException} if it is not a valid value. */
+    abstract T parse(String text);
+
+    @Override
+    public T deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      JsonToken token = p.currentToken();
+      if (!isScalar(token)) {
+        throw new ConfigProblem(p, "must be " + description + ", not " + ConfigProblem.describe(token));
+      }
+      String text = p.getText();
+      try {
+        return parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigProblem(p, "must be " + description);
+      }
+    }
+  }
+
+  /** A model id. */
+  static final class ModelId extends Scalar<String> {
+    private static final long serialVersionUID = 1L;
+
+    private ModelId() {
+      super(String.class, "a model id such as anthropic/claude-haiku-4-5");
+    }
+
+    @Override
+    String parse(String text) {
+      return ConfigValues.nonBlank(text);
+    }
+  }
+
+  /** A rate limit's scope: a provider id or a model id. */
+  static final class RateLimitScope extends Scalar<String> {
+    private static final long serialVersionUID = 1L;
+
+    private RateLimitScope() {
+      super(String.class, "a provider id such as anthropic or a model id such as anthropic/claude-haiku-4-5");
+    }
+
+    @Override
+    String parse(String text) {
+      return ConfigValues.nonBlank(text);
+    }
+  }
+
+  /** A file path, resolved later against the configuration file's directory. */
+  static final class FilePath extends Scalar<String> {
+    private static final long serialVersionUID = 1L;
+
+    private FilePath() {
+      super(String.class, "a file path");
+    }
+
+    @Override
+    String parse(String text) {
+      return ConfigValues.nonBlank(text);
+    }
+  }
+
+  /** A whole number of at least 1. */
+  static final class PositiveInt extends Scalar<Integer> {
+    private static final long serialVersionUID = 1L;
+
+    private PositiveInt() {
+      super(Integer.class, ConfigValues.wholeNumberDescription(1, Integer.MAX_VALUE));
+    }
+
+    @Override
+    Integer parse(String text) {
+      return (int) ConfigValues.wholeNumber(text, 1, Integer.MAX_VALUE);
+    }
+  }
+
+  /** A whole number of at least 0 that fits an {@code int}. */
+  static final class NonNegativeInt extends Scalar<Integer> {
+    private static final long serialVersionUID = 1L;
+
+    private NonNegativeInt() {
+      super(Integer.class, ConfigValues.wholeNumberDescription(0, Integer.MAX_VALUE));
+    }
+
+    @Override
+    Integer parse(String text) {
+      return (int) ConfigValues.wholeNumber(text, 0, Integer.MAX_VALUE);
+    }
+  }
+
+  /** A whole number of at least 0. */
+  static final class NonNegativeLong extends Scalar<Long> {
+    private static final long serialVersionUID = 1L;
+
+    private NonNegativeLong() {
+      super(Long.class, ConfigValues.wholeNumberDescription(0, Long.MAX_VALUE));
+    }
+
+    @Override
+    Long parse(String text) {
+      return ConfigValues.wholeNumber(text, 0, Long.MAX_VALUE);
+    }
+  }
+
+  /** A boolean. */
+  static final class Flag extends Scalar<Boolean> {
+    private static final long serialVersionUID = 1L;
+
+    private Flag() {
+      super(Boolean.class, ConfigValues.FLAG_DESCRIPTION);
+    }
+
+    @Override
+    Boolean parse(String text) {
+      return ConfigValues.flag(text);
+    }
+  }
+
+  /** A time zone. */
+  static final class Zone extends Scalar<ZoneId> {
+    private static final long serialVersionUID = 1L;
+
+    private Zone() {
+      super(ZoneId.class, ConfigValues.ZONE_DESCRIPTION);
+    }
+
+    @Override
+    ZoneId parse(String text) {
+      return ConfigValues.zone(text);
+    }
+  }
+
+  /** A dollar amount of at least 0. */
+  static final class Amount extends Scalar<BigDecimal> {
+    private static final long serialVersionUID = 1L;
+
+    private Amount() {
+      super(BigDecimal.class, ConfigValues.AMOUNT_DESCRIPTION);
+    }
+
+    @Override
+    BigDecimal parse(String text) {
+      return ConfigValues.amount(text);
+    }
+  }
+
+  /** A budget period. */
+  static final class PeriodValue extends Scalar<Budget.Period> {
+    private static final long serialVersionUID = 1L;
+
+    private PeriodValue() {
+      super(Budget.Period.class, ConfigValues.PERIOD_DESCRIPTION);
+    }
+
+    @Override
+    Budget.Period parse(String text) {
+      return ConfigValues.period(text);
+    }
+  }
+
+  /** A budget scope. */
+  static final class BudgetScopeValue extends Scalar<BudgetScope> {
+    private static final long serialVersionUID = 1L;
+
+    private BudgetScopeValue() {
+      super(BudgetScope.class, ConfigValues.BUDGET_SCOPE_DESCRIPTION);
+    }
+
+    @Override
+    BudgetScope parse(String text) {
+      return ConfigValues.budgetScope(text);
+    }
+  }
+
+  /** What a rate-limited call does. */
+  static final class OnLimitValue extends Scalar<RateLimit.OnLimit> {
+    private static final long serialVersionUID = 1L;
+
+    private OnLimitValue() {
+      super(RateLimit.OnLimit.class, ConfigValues.ON_LIMIT_DESCRIPTION);
+    }
+
+    @Override
+    RateLimit.OnLimit parse(String text) {
+      return ConfigValues.onLimit(text);
+    }
+  }
+
+  /** A duration of zero or more. */
+  static final class NonNegativeDuration extends Scalar<Duration> {
+    private static final long serialVersionUID = 1L;
+
+    private NonNegativeDuration() {
+      super(Duration.class, ConfigValues.DURATION_DESCRIPTION + ", not negative");
+    }
+
+    @Override
+    Duration parse(String text) {
+      Duration d = ConfigValues.duration(text);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("negative");
+      }
+      return d;
+    }
+  }
+
+  /** A duration greater than zero. */
+  static final class PositiveDuration extends Scalar<Duration> {
+    private static final long serialVersionUID = 1L;
+
+    private PositiveDuration() {
+      super(Duration.class, ConfigValues.DURATION_DESCRIPTION + ", greater than zero");
+    }
+
+    @Override
+    Duration parse(String text) {
+      Duration d = ConfigValues.duration(text);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("not positive");
+      }
+      return d;
+    }
+  }
+
+  /**
+   * One provider's settings: a map of strings, numbers and booleans, each kept as its text ({@code maxTokens:
+   * 100} becomes {@code "100"}) because {@link dev.ralex.api.ProviderConfig} holds strings. A setting with no
+   * value is left out, so the provider's environment fallback applies; a provider with no settings at all is
+   * configured from the environment alone.
+   */
+  static final class ProviderSettings extends StdDeserializer<Map<String, String>> {
+    private static final long serialVersionUID = 1L;
+
+    private ProviderSettings() {
+      super(Map.class);
+    }
+
+    @Override
+    public Map<String, String> deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      if (p.currentToken() != JsonToken.START_OBJECT) {
+        throw new ConfigProblem(p, "must be a map of settings such as apiKey: ${ANTHROPIC_API_KEY}, not "
+            + ConfigProblem.describe(p.currentToken()));
+      }
+      Map<String, String> settings = new LinkedHashMap<>();
+      for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+        JsonToken token = p.nextToken();
+        if (token == JsonToken.VALUE_NULL) {
+          continue;
+        }
+        if (!isScalar(token)) {
+          throw new ConfigProblem(p, "must be a string, number or boolean, not " + ConfigProblem.describe(token));
+        }
+        settings.put(key, p.getText());
+      }
+      return settings;
+    }
+
+    @Override
+    public Map<String, String> getNullValue(DeserializationContext ctxt) {
+      return Collections.emptyMap();
+    }
+  }
+}

@@ -1,0 +1,168 @@
+package dev.ralex.core;
+
+import dev.ralex.api.ProviderConfig;
+import java.math.BigDecimal;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Parses the scalar values of a configuration file and of the {@code RALEX_*} environment overrides, from their
+ * text. Every parser throws {@link IllegalArgumentException} when the text does not fit; callers then report
+ * the matching {@code *_DESCRIPTION} ("must be ..."), so that messages never repeat the offending value, which
+ * may have come from the environment and may be a secret.
+ */
+final class ConfigValues {
+  /** What {@link #duration} accepts, for messages. */
+  static final String DURATION_DESCRIPTION = ProviderConfig.DURATION_FORMS;
+
+  /** What {@link #amount} accepts, for messages. */
+  static final String AMOUNT_DESCRIPTION = "an amount in US dollars of at least 0, such as 5 or 5.00";
+
+  /** What {@link #flag} accepts, for messages. */
+  static final String FLAG_DESCRIPTION = "true or false (or yes/no, on/off, 1/0)";
+
+  /** What {@link #zone} accepts, for messages. */
+  static final String ZONE_DESCRIPTION = "a time zone such as Europe/Berlin, UTC or +02:00";
+
+  /** What {@link #budgetScope} accepts, for messages. */
+  static final String BUDGET_SCOPE_DESCRIPTION = "global, tag:<key>=<value> or conversation:<id>";
+
+  /** What {@link #period} accepts, for messages. */
+  static final String PERIOD_DESCRIPTION = "daily or monthly";
+
+  /** What {@link #onLimit} accepts, for messages. */
+  static final String ON_LIMIT_DESCRIPTION = "wait or fail_fast";
+
+  // Plain decimal notation only: an exponent ("1e9") in a spending cap is more likely a typo than intended, and
+  // the length bound keeps absurd values out of the budget arithmetic.
+  private static final Pattern AMOUNT = Pattern.compile("[0-9]{1,15}(\\.[0-9]{1,15})?");
+  private static final Pattern WHOLE = Pattern.compile("\\+?[0-9]{1,19}");
+
+  private ConfigValues() {}
+
+  /** A duration in the grammar of provider settings ({@link ProviderConfig#parseDuration}). */
+  static Duration duration(String text) {
+    return ProviderConfig.parseDuration(text);
+  }
+
+  /** A dollar amount in plain decimal notation, at least zero; never via {@code double}, so cents stay exact. */
+  static BigDecimal amount(String text) {
+    String v = text.trim();
+    if (!AMOUNT.matcher(v).matches()) {
+      throw new IllegalArgumentException(AMOUNT_DESCRIPTION);
+    }
+    return new BigDecimal(v);
+  }
+
+  /** A whole number in [min, max], in decimal digits. */
+  static long wholeNumber(String text, long min, long max) {
+    String v = text.trim();
+    if (WHOLE.matcher(v).matches()) {
+      try {
+        long n = Long.parseLong(v);
+        if (n >= min && n <= max) {
+          return n;
+        }
+      } catch (NumberFormatException tooLarge) {
+        // Falls through to the error below.
+      }
+    }
+    throw new IllegalArgumentException(wholeNumberDescription(min, max));
+  }
+
+  /** What {@link #wholeNumber} accepts, for messages. */
+  static String wholeNumberDescription(long min, long max) {
+    return "a whole number from " + min + " to " + max;
+  }
+
+  /** A boolean: true/yes/on/1 or false/no/off/0, in any case. */
+  static boolean flag(String text) {
+    switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "true":
+      case "yes":
+      case "on":
+      case "1":
+        return true;
+      case "false":
+      case "no":
+      case "off":
+      case "0":
+        return false;
+      default:
+        throw new IllegalArgumentException(FLAG_DESCRIPTION);
+    }
+  }
+
+  /** A time zone id or offset, as {@link ZoneId#of(String)} reads it. */
+  static ZoneId zone(String text) {
+    try {
+      return ZoneId.of(text.trim());
+    } catch (DateTimeException e) {
+      throw new IllegalArgumentException(ZONE_DESCRIPTION, e);
+    }
+  }
+
+  /** {@code global}, {@code tag:<key>=<value>} or {@code conversation:<id>}. */
+  static BudgetScope budgetScope(String text) {
+    String v = text.trim();
+    String lower = v.toLowerCase(Locale.ROOT);
+    try {
+      if (lower.equals("global")) {
+        return BudgetScope.GLOBAL;
+      }
+      if (lower.startsWith("tag:")) {
+        String tag = v.substring("tag:".length());
+        int eq = tag.indexOf('=');
+        if (eq > 0) {
+          return BudgetScope.tag(tag.substring(0, eq).trim(), tag.substring(eq + 1).trim());
+        }
+      } else if (lower.startsWith("conversation:")) {
+        return BudgetScope.conversation(v.substring("conversation:".length()).trim());
+      }
+    } catch (IllegalArgumentException blank) {
+      // A blank tag key or value or conversation id: falls through to the error below.
+    }
+    throw new IllegalArgumentException(BUDGET_SCOPE_DESCRIPTION);
+  }
+
+  /** {@code daily} or {@code monthly}, in any case. */
+  static Budget.Period period(String text) {
+    switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "daily":
+        return Budget.Period.DAILY;
+      case "monthly":
+        return Budget.Period.MONTHLY;
+      default:
+        throw new IllegalArgumentException(PERIOD_DESCRIPTION);
+    }
+  }
+
+  /** {@code wait} or {@code fail_fast} (also {@code fail-fast}), in any case. */
+  static RateLimit.OnLimit onLimit(String text) {
+    switch (text.trim().toLowerCase(Locale.ROOT).replace('-', '_')) {
+      case "wait":
+        return RateLimit.OnLimit.WAIT;
+      case "fail_fast":
+        return RateLimit.OnLimit.FAIL_FAST;
+      default:
+        throw new IllegalArgumentException(ON_LIMIT_DESCRIPTION);
+    }
+  }
+
+  /** The text trimmed; it must not be blank. */
+  static String nonBlank(String text) {
+    String v = text.trim();
+    if (v.isEmpty()) {
+      throw new IllegalArgumentException("must not be blank");
+    }
+    return v;
+  }
+
+  /** Whether a key's name suggests that its value is a secret ({@link ProviderConfig#isSecretKey}). */
+  static boolean looksSecret(String key) {
+    return ProviderConfig.isSecretKey(key);
+  }
+}

@@ -1,0 +1,532 @@
+package dev.ralex.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.ralex.api.BudgetSnapshot;
+import dev.ralex.api.ChatRequest;
+import dev.ralex.api.ConfigurationException;
+import dev.ralex.api.RateLimitedException;
+import dev.ralex.api.RoutingContext;
+import dev.ralex.api.Selection;
+import dev.ralex.api.Usage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConfigLoaderTest {
+  private static final String SECRET = "sk-live-0123456789abcdef";
+  private static final String PROVIDER = "providers:\n  test:\n    apiKey: k\n";
+
+  @TempDir
+  Path dir;
+
+  private final Map<String, String> env = new HashMap<>(Map.of("TEST_API_KEY", SECRET));
+
+  private Path write(String name, String content) {
+    try {
+      Path file = dir.resolve(name);
+      Files.createDirectories(file.getParent());
+      return Files.writeString(file, content);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Ralex.Builder load(Path file) {
+    return ConfigLoader.load(file, env::get);
+  }
+
+  private Ralex build(String yaml) {
+    return load(write("ralex.yaml", yaml)).build();
+  }
+
+  /** The message of the ConfigurationException that loading this content throws. */
+  private String error(String name, String content) {
+    Path file = write(name, content);
+    Throwable thrown = catchThrowable(() -> load(file));
+    assertThat(thrown).isInstanceOf(ConfigurationException.class);
+    return thrown.getMessage();
+  }
+
+  private String yamlError(String content) {
+    return error("ralex.yaml", content);
+  }
+
+  private static Path resource(String name) {
+    try {
+      return Path.of(ConfigLoaderTest.class.getResource("/config/" + name).toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static BigDecimal limitOf(Ralex ralex, ChatRequest request) {
+    return ralex.usage().snapshot(request).limit().orElseThrow();
+  }
+
+  private static ChatRequest tagged(String key, String value) {
+    return ChatRequest.builder().addUserMessage("x").tag(key, value).build();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The whole format
+
+  @ParameterizedTest
+  @ValueSource(strings = {"full.yaml", "full.json"})
+  void aFullFileConfiguresEverySetting(String name) {
+    try (Ralex ralex = load(resource(name)).build()) {
+      assertThat(ralex.defaultModel().id()).isEqualTo("test/large");
+      Selection selection = ralex.selector.select(new RoutingContext("call-1", ChatRequest.of("x"), ralex.models(),
+          ralex.defaultModel(), 1, BudgetSnapshot.UNLIMITED, Map.of()));
+      assertThat(selection.fallbacks()).extracting(m -> m.id()).containsExactly("test/small");
+      assertThat(ralex.maxOutputTokens(ChatRequest.of("x"), ralex.model("test/large"))).isEqualTo(1024);
+      assertThat(ralex.listeners.isEmpty()).as("debug adds the logging listener").isFalse();
+
+      // Provider settings: substituted, defaulted, numbers and booleans as text, empty ones left out.
+      assertThat(TestProviderFactory.lastConfig.settings()).containsExactlyInAnyOrderEntriesOf(Map.of(
+          "apiKey", SECRET, "baseUrl", "https://test.invalid/v1", "maxConnections", "8", "verbose", "yes"));
+
+      // The catalog file, next to the configuration file, adds a model of the configured provider.
+      assertThat(ralex.model("test/medium").contextWindow()).isEqualTo(50_000);
+
+      assertThat(ralex.usage().snapshot(ChatRequest.of("x")).budget()).isEqualTo("daily global");
+      assertThat(limitOf(ralex, ChatRequest.of("x"))).isEqualByComparingTo("5.00");
+      assertThat(limitOf(ralex, tagged("team", "search"))).isEqualByComparingTo("1");
+      assertThat(ralex.usage().snapshot(tagged("team", "search")).budget()).isEqualTo("daily tag team=search");
+      ChatRequest inConversation = ChatRequest.builder().addUserMessage("x").conversationId("c-42").build();
+      assertThat(limitOf(ralex, inConversation)).isEqualByComparingTo("0.50");
+
+      assertThat(ralex.retryPolicy.maxRetries()).isEqualTo(5);
+      assertThat(ralex.retryPolicy.deadline()).isEqualTo(Duration.ofMinutes(2));
+      assertThat(ralex.retryPolicy.toString())
+          .contains("baseDelay=PT2S", "maxDelay=PT20S", "maxRetryAfter=PT1M30S");
+
+      // requestsPerMinute: 1 with fail_fast on the provider: the second permit is refused at once.
+      ralex.rateLimiter.acquire(ralex.model("test/small"), 10);
+      assertThatThrownBy(() -> ralex.rateLimiter.acquire(ralex.model("test/small"), 10))
+          .isInstanceOf(RateLimitedException.class);
+    }
+  }
+
+  @Test
+  void amountsAreExactDecimalsWhetherNumbersOrStrings() {
+    try (Ralex ralex = build(PROVIDER + "budgets:\n  - period: monthly\n    limit: 100.10\n")) {
+      // equals, not compareTo: a trip through double would have given 100.1.
+      assertThat(limitOf(ralex, ChatRequest.of("x"))).isEqualTo(new BigDecimal("100.10"));
+    }
+    try (Ralex ralex = build(PROVIDER + "budgets:\n  - period: monthly\n    limit: \"0.10\"\n")) {
+      assertThat(limitOf(ralex, ChatRequest.of("x"))).isEqualTo(new BigDecimal("0.10"));
+    }
+  }
+
+  @Test
+  void timeZoneSetsWhereBudgetDaysStart() {
+    String yaml = PROVIDER + "timeZone: Europe/Berlin\nbudgets:\n  - period: daily\n    limit: 10\n";
+    ChatRequest request = ChatRequest.of("x");
+    // 23:30 UTC is already the next day in Berlin; an hour later it is a new day in UTC but not in Berlin.
+    for (boolean berlin : new boolean[] {true, false}) {
+      ManualClock clock = ManualClock.at("2026-11-25T23:30:00Z");
+      Ralex.Builder builder = load(write("ralex.yaml", yaml)).clock(clock);
+      if (!berlin) {
+        builder.zone(ZoneOffset.UTC);
+      }
+      try (Ralex ralex = builder.build()) {
+        ralex.usage().reserve(request, ralex.model("test/small"), BigDecimal.ONE).commit(new UsageRecord("c1",
+            clock.instant(), "test/small", "test", Usage.of(10, 5), BigDecimal.ONE, Map.of(), null));
+        clock.advance(Duration.ofHours(1));
+        assertThat(ralex.usage().snapshot(request).spent()).isEqualByComparingTo(berlin ? "1" : "0");
+      }
+    }
+  }
+
+  @Test
+  void aProviderWithoutSettingsIsConfiguredFromTheEnvironment() {
+    env.put("RALEX_TEST_API_KEY", "from-env");
+    try (Ralex ralex = build("providers:\n  test:\n")) {
+      assertThat(ralex.models()).extracting(m -> m.id()).contains("test/small", "test/large");
+      assertThat(TestProviderFactory.lastConfig.settings()).isEmpty();
+      assertThat(TestProviderFactory.lastConfig.get("apiKey", "RALEX_TEST_API_KEY")).contains("from-env");
+    }
+  }
+
+  @Test
+  void unsetKeysKeepTheBuilderDefaults() {
+    try (Ralex ralex = build(PROVIDER)) {
+      assertThat(ralex.retryPolicy).isSameAs(RetryPolicy.defaults());
+      assertThat(ralex.usage().snapshot(ChatRequest.of("x"))).isEqualTo(BudgetSnapshot.UNLIMITED);
+      assertThat(ralex.listeners.isEmpty()).isTrue();
+    }
+  }
+
+  @Test
+  void retryKeepsTheDefaultsOfKeysItLeavesOut() {
+    try (Ralex ralex = build(PROVIDER + "retry:\n  maxRetries: 0\n")) {
+      assertThat(ralex.retryPolicy.maxRetries()).isZero();
+      assertThat(ralex.retryPolicy.deadline()).isEqualTo(RetryPolicy.defaults().deadline());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // ${VAR} substitution
+
+  @Test
+  void substitutesVariablesInEveryStringValue() {
+    env.putAll(Map.of("MODEL", "test/small", "FALLBACK", "test/large", "HOST", "api.example", "LIMIT", "2.50",
+        "DEADLINE", "90s"));
+    String yaml = """
+        defaultModel: ${MODEL}
+        fallbackModels: ["${FALLBACK}"]
+        providers:
+          test:
+            apiKey: ${TEST_API_KEY}
+            url: https://${HOST}:${PORT:-8443}/v1
+            literal: $${NOT_A_VAR} costs $5
+        budgets:
+          - period: ${PERIOD:-daily}
+            limit: ${LIMIT}
+        retry:
+          maxRetries: ${RETRIES:-7}
+          deadline: ${DEADLINE}
+        """;
+    try (Ralex ralex = build(yaml)) {
+      assertThat(ralex.defaultModel().id()).isEqualTo("test/small");
+      assertThat(TestProviderFactory.lastConfig.settings()).containsEntry("apiKey", SECRET)
+          .containsEntry("url", "https://api.example:8443/v1")
+          .containsEntry("literal", "${NOT_A_VAR} costs $5");
+      assertThat(ralex.usage().snapshot(ChatRequest.of("x")).budget()).isEqualTo("daily global");
+      assertThat(limitOf(ralex, ChatRequest.of("x"))).isEqualTo(new BigDecimal("2.50"));
+      assertThat(ralex.retryPolicy.maxRetries()).isEqualTo(7);
+      assertThat(ralex.retryPolicy.deadline()).isEqualTo(Duration.ofSeconds(90));
+    }
+  }
+
+  @Test
+  void aDefaultAppliesWhenTheVariableIsUnsetOrEmpty() {
+    String yaml = "providers:\n  test:\n    apiKey: k\n    a: ${A:-fallback}\n    b: ${B:-fallback}\n"
+        + "    c: ${C:-fallback}\n    d: ${D}\n    e: ${E:-}\n";
+    env.putAll(Map.of("B", "", "C", "set", "D", ""));
+    build(yaml).close();
+    assertThat(TestProviderFactory.lastConfig.settings()).containsEntry("a", "fallback")
+        .containsEntry("b", "fallback").containsEntry("c", "set").containsEntry("d", "").containsEntry("e", "");
+  }
+
+  @Test
+  void substitutedTextIsNotScannedAgain() {
+    env.put("NESTED", "${TEST_API_KEY}");
+    build(PROVIDER + "    other: ${NESTED}\n").close();
+    assertThat(TestProviderFactory.lastConfig.settings()).containsEntry("other", "${TEST_API_KEY}");
+  }
+
+  @Test
+  void aMissingVariableNamesTheVariableTheKeyAndTheLine() {
+    String message = yamlError("defaultModel: test/small\nproviders:\n  test:\n    apiKey: ${MISSING_KEY}\n");
+    assertThat(message).contains("ralex.yaml", "line 4, column 13", "'providers.test.apiKey'", "MISSING_KEY",
+        "${MISSING_KEY:-default}");
+  }
+
+  @Test
+  void aMalformedReferenceIsAnError() {
+    assertThat(yamlError(PROVIDER + "defaultModel: ${MODEL\n"))
+        .contains("line 4", "'defaultModel'", "malformed");
+    assertThat(yamlError(PROVIDER + "defaultModel: ${1MODEL}\n")).contains("'defaultModel'", "malformed");
+    assertThat(yamlError(PROVIDER + "defaultModel: ${A:-${B}}\n")).contains("'defaultModel'", "not supported");
+  }
+
+  @Test
+  void substituteHandlesEscapesDefaultsAndPlainDollars() {
+    List<String> used = new ArrayList<>();
+    Map<String, String> vars = Map.of("A", "1", "EMPTY", "");
+    assertThat(ConfigEnvParser.substitute("x${A}y${EMPTY}z${U:-d}$${A}$A$", vars::get, used::add))
+        .isEqualTo("x1yzd${A}$A$");
+    assertThat(used).containsExactly("A", "EMPTY", "U");
+    assertThatThrownBy(() -> ConfigEnvParser.substitute("${U}", vars::get, used::add))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("U");
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Secrets
+
+  @Test
+  void errorsNeverShowSubstitutedValues() {
+    env.put("SECRET", SECRET);
+    env.put("SECRET_PATH", "/run/" + SECRET + "/models.json");
+    env.put("BASE_DELAY", "30s");
+    List<String> files = List.of(
+        PROVIDER + "defaultMaxOutputTokens: ${SECRET}\n",
+        PROVIDER + "retry:\n  maxRetries: ${SECRET}\n",
+        PROVIDER + "budgets:\n  - period: ${SECRET}\n    limit: 1\n",
+        PROVIDER + "budgets:\n  - period: daily\n    limit: ${SECRET}\n",
+        PROVIDER + "timeZone: ${SECRET}\n",
+        PROVIDER + "rateLimits:\n  - scope: ${SECRET}\n",
+        PROVIDER + "catalog:\n  file: ${SECRET_PATH}\n",
+        PROVIDER + "debug: x${SECRET}\n");
+    for (String yaml : files) {
+      Path file = write("ralex.yaml", yaml);
+      Throwable thrown = catchThrowable(() -> load(file));
+      assertThat(thrown).as(yaml).isInstanceOf(ConfigurationException.class);
+      for (Throwable t = thrown; t != null; t = t.getCause()) {
+        assertThat(t.getMessage()).as(yaml).doesNotContain(SECRET);
+      }
+    }
+    // The retry policy's own message would quote both durations; with one from the environment it is withheld.
+    String message = yamlError(PROVIDER + "retry:\n  baseDelay: ${BASE_DELAY}\n");
+    assertThat(message).contains("'retry' is invalid", "BASE_DELAY").doesNotContain("PT30S", "30s");
+  }
+
+  @Test
+  void syntaxErrorsAtSecretKeysDoNotQuoteTheText() {
+    String message = error("ralex.json", "{\"providers\": {\"test\": {\"apiKey\": " + SECRET + "}}}");
+    assertThat(message).contains("ralex.json", "line 1", "invalid JSON", "providers.test.apiKey")
+        .doesNotContain(SECRET);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Unknown keys and wrong types
+
+  @Test
+  void anUnknownKeyNamesTheKeyTheLineAndTheKnownKeys() {
+    String message = yamlError(PROVIDER + "retry:\n  maxRetires: 3\n");
+    assertThat(message).contains("ralex.yaml", "line 5, column 3", "unknown key 'retry.maxRetires'",
+        "did you mean 'maxRetries'?", "in 'retry'", "baseDelay, deadline, maxDelay, maxRetries, maxRetryAfter");
+
+    String top = yamlError(PROVIDER + "defaultModle: test/small\n");
+    assertThat(top).contains("line 4, column 1", "unknown key 'defaultModle'", "did you mean 'defaultModel'?",
+        "at the top level", "budgets", "catalog", "rateLimits", "timeZone");
+
+    String inList = yamlError(PROVIDER + "budgets:\n  - period: daily\n    limit: 1\n    cap: 2\n");
+    assertThat(inList).contains("line 7", "unknown key 'budgets[0].cap'", "in 'budgets[0]'",
+        "limit, period, scope");
+  }
+
+  @Test
+  void aWrongTypeNamesTheKeyPathAndTheLine() {
+    assertThat(yamlError(PROVIDER + "retry:\n  maxRetries: three\n"))
+        .contains("ralex.yaml", "line 5, column 15", "'retry.maxRetries' must be a whole number from 0 to");
+    assertThat(yamlError(PROVIDER + "retry:\n  maxRetries: [3]\n"))
+        .contains("line 5", "'retry.maxRetries' must be a whole number", "not a list");
+    assertThat(yamlError(PROVIDER + "retry:\n  maxRetries: 2.5\n")).contains("'retry.maxRetries'");
+    assertThat(yamlError(PROVIDER + "retry: 5\n"))
+        .contains("line 4", "'retry' must be a map with the keys baseDelay, deadline", "not a whole number");
+    assertThat(yamlError(PROVIDER + "budgets:\n  period: daily\n"))
+        .contains("line 5", "'budgets' must be a list", "not a map");
+    assertThat(yamlError(PROVIDER + "fallbackModels: test/small\n"))
+        .contains("'fallbackModels' must be a list", "not a string");
+    assertThat(yamlError(PROVIDER + "fallbackModels: [test/small, ~]\n"))
+        .contains("line 4", "'fallbackModels[1]' must not be empty");
+    assertThat(yamlError(PROVIDER + "    headers:\n      x: y\n"))
+        .contains("line 5", "'providers.test.headers' must be a string, number or boolean, not a map");
+    assertThat(yamlError("providers:\n  test: key\n"))
+        .contains("line 2", "'providers.test' must be a map of settings");
+    assertThat(yamlError("- providers\n")).contains("line 1", "the top level must be a map of settings, not a list");
+    assertThat(yamlError(PROVIDER + "rateLimits:\n  - scope: test\n    requestsPerMinute: 5\n    maxWait: 30\n"))
+        .contains("line 7", "'rateLimits[0].maxWait' must be a duration such as 30s");
+    assertThat(yamlError(PROVIDER + "budgets:\n  - period: weekly\n    limit: 1\n"))
+        .contains("line 5", "'budgets[0].period' must be daily or monthly");
+    assertThat(yamlError(PROVIDER + "budgets:\n  - period: daily\n    limit: 1\n    scope: team\n"))
+        .contains("line 7", "'budgets[0].scope' must be global, tag:<key>=<value> or conversation:<id>");
+    assertThat(yamlError(PROVIDER + "timeZone: Europe/Berln\n")).contains("line 4", "'timeZone' must be a time zone");
+    // Overflows Duration: still a configuration error, not an ArithmeticException.
+    assertThat(yamlError(PROVIDER + "retry:\n  deadline: 9999999999999999h\n"))
+        .contains("line 5", "'retry.deadline' must be a duration");
+  }
+
+  @Test
+  void aWrongTypeInJsonNamesTheKeyPathAndTheLine() {
+    String json = "{\n  \"providers\": {\"test\": {\"apiKey\": \"k\"}},\n  \"retry\": {\n    \"maxRetries\": true\n"
+        + "  }\n}\n";
+    assertThat(error("ralex.json", json)).contains("ralex.json", "line 4, column 19", "'retry.maxRetries'");
+  }
+
+  @Test
+  void invalidValuesBecomeErrorsAtTheirKey() {
+    assertThat(yamlError(PROVIDER + "budgets:\n  - period: daily\n    limit: -1\n"))
+        .contains("line 6", "'budgets[0].limit' must be an amount in US dollars of at least 0");
+    assertThat(yamlError(PROVIDER + "defaultMaxOutputTokens: 0\n"))
+        .contains("line 4", "'defaultMaxOutputTokens' must be a whole number from 1");
+    assertThat(yamlError(PROVIDER + "rateLimits:\n  - scope: test\n    requestsPerMinute: -5\n"))
+        .contains("line 6", "'rateLimits[0].requestsPerMinute' must be a whole number from 0");
+    assertThat(yamlError(PROVIDER + "retry:\n  deadline: 0s\n"))
+        .contains("line 5", "'retry.deadline' must be a duration", "greater than zero");
+    // Checks that span keys are made by the value types' constructors, and reported at the entry.
+    assertThat(yamlError(PROVIDER + "retry:\n  baseDelay: 30s\n"))
+        .contains("line 4", "'retry' is invalid: maxDelay (PT16S) must not be less than baseDelay (PT30S)");
+    assertThat(yamlError(PROVIDER + "rateLimits:\n  - scope: test\n    onLimit: wait\n"))
+        .contains("line 5", "'rateLimits[0]' must set requestsPerMinute or tokensPerMinute");
+    assertThat(yamlError(PROVIDER + "budgets:\n  - period: daily\n"))
+        .contains("line 5", "'budgets[0]' needs 'limit'");
+    assertThat(yamlError(PROVIDER + "rateLimits:\n  - requestsPerMinute: 5\n"))
+        .contains("line 5", "'rateLimits[0]' needs 'scope'");
+    assertThat(yamlError(PROVIDER + "budgets:\n  - {period: daily, limit: 1}\n  - {period: DAILY, limit: 2}\n"))
+        .contains("line 6", "'budgets[1]' has the same period and scope as 'budgets[0]'");
+    assertThat(yamlError(PROVIDER + "rateLimits:\n  - {scope: test, requestsPerMinute: 1}\n"
+        + "  - {scope: test, tokensPerMinute: 1}\n"))
+        .contains("line 6", "'rateLimits[1]' has the same scope as 'rateLimits[0]'");
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Environment overrides
+
+  @Test
+  void ralexModelOverridesTheDefaultModel() {
+    env.put("RALEX_MODEL", "test/small");
+    try (Ralex ralex = build(PROVIDER + "defaultModel: test/large\n")) {
+      assertThat(ralex.defaultModel().id()).isEqualTo("test/small");
+    }
+  }
+
+  @Test
+  void ralexDailyBudgetReplacesTheFilesDailyGlobalBudget() {
+    env.put("RALEX_DAILY_BUDGET", "7.25");
+    String yaml = PROVIDER + "budgets:\n  - {period: daily, limit: 5}\n  - {period: daily, limit: 1, scope: tag:a=b}\n";
+    try (Ralex ralex = build(yaml)) {
+      // Had it been added beside the file's $5 budget, the tighter $5 would bind.
+      assertThat(limitOf(ralex, ChatRequest.of("x"))).isEqualTo(new BigDecimal("7.25"));
+      assertThat(limitOf(ralex, tagged("a", "b"))).isEqualByComparingTo("1");
+    }
+    try (Ralex ralex = build(PROVIDER)) {
+      assertThat(ralex.usage().snapshot(ChatRequest.of("x")).budget()).isEqualTo("daily global");
+      assertThat(limitOf(ralex, ChatRequest.of("x"))).isEqualTo(new BigDecimal("7.25"));
+    }
+  }
+
+  @Test
+  void ralexMonthlyBudgetReplacesTheFilesMonthlyGlobalBudget() {
+    env.put("RALEX_MONTHLY_BUDGET", "20");
+    try (Ralex ralex = build(PROVIDER + "budgets:\n  - {period: monthly, limit: 10}\n")) {
+      assertThat(ralex.usage().snapshot(ChatRequest.of("x")).budget()).isEqualTo("monthly global");
+      assertThat(limitOf(ralex, ChatRequest.of("x"))).isEqualByComparingTo("20");
+    }
+  }
+
+  @Test
+  void ralexDebugTurnsDebugOnOrOff() {
+    env.put("RALEX_DEBUG", "yes");
+    try (Ralex ralex = build(PROVIDER)) {
+      assertThat(ralex.listeners.isEmpty()).isFalse();
+    }
+    env.put("RALEX_DEBUG", "1");
+    try (Ralex ralex = build(PROVIDER)) {
+      assertThat(ralex.listeners.isEmpty()).isFalse();
+    }
+    env.put("RALEX_DEBUG", "false");
+    try (Ralex ralex = build(PROVIDER + "debug: true\n")) {
+      assertThat(ralex.listeners.isEmpty()).isTrue();
+    }
+  }
+
+  @Test
+  void blankOverridesCountAsUnset() {
+    env.putAll(Map.of("RALEX_MODEL", " ", "RALEX_DAILY_BUDGET", "", "RALEX_DEBUG", ""));
+    try (Ralex ralex = build(PROVIDER + "defaultModel: test/large\n")) {
+      assertThat(ralex.defaultModel().id()).isEqualTo("test/large");
+      assertThat(ralex.usage().snapshot(ChatRequest.of("x"))).isEqualTo(BudgetSnapshot.UNLIMITED);
+      assertThat(ralex.listeners.isEmpty()).isTrue();
+    }
+  }
+
+  @Test
+  void aMalformedOverrideNamesTheVariable() {
+    Path file = write("ralex.yaml", PROVIDER);
+    env.put("RALEX_DAILY_BUDGET", "-3");
+    assertThatThrownBy(() -> load(file)).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("RALEX_DAILY_BUDGET").hasMessageContaining("amount").hasMessageNotContaining("-3");
+    env.remove("RALEX_DAILY_BUDGET");
+    env.put("RALEX_MONTHLY_BUDGET", "1e3");
+    assertThatThrownBy(() -> load(file)).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("RALEX_MONTHLY_BUDGET");
+    env.remove("RALEX_MONTHLY_BUDGET");
+    env.put("RALEX_DEBUG", "maybe");
+    assertThatThrownBy(() -> load(file)).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("RALEX_DEBUG").hasMessageContaining("true or false");
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The catalog file
+
+  @Test
+  void theCatalogFileIsResolvedAgainstTheConfigurationFilesDirectory() throws IOException {
+    Files.createDirectories(dir.resolve("conf/models"));
+    Files.copy(resource("extra-models.json"), dir.resolve("conf/models/extra.json"));
+    Path config = write("conf/ralex.yaml", PROVIDER + "catalog:\n  file: models/extra.json\n");
+    try (Ralex ralex = load(config).build()) {
+      assertThat(ralex.model("test/medium").maxOutputTokens()).isEqualTo(2_000);
+    }
+  }
+
+  @Test
+  void aMissingCatalogFileNamesTheKeyAndLine() {
+    assertThat(yamlError(PROVIDER + "catalog:\n  file: nowhere.json\n"))
+        .contains("ralex.yaml", "line 5", "'catalog.file'", "nowhere.json");
+    assertThat(yamlError(PROVIDER + "catalog: {}\n")).contains("'catalog' needs 'file'");
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The file as a whole
+
+  @Test
+  void anUnknownExtensionIsAnError() {
+    Path file = write("ralex.toml", PROVIDER);
+    assertThatThrownBy(() -> load(file)).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("ralex.toml").hasMessageContaining(".yaml, .yml or .json");
+  }
+
+  @Test
+  void theYmlExtensionReadsYaml() {
+    try (Ralex ralex = load(write("ralex.yml", PROVIDER + "defaultModel: test/small\n")).build()) {
+      assertThat(ralex.defaultModel().id()).isEqualTo("test/small");
+    }
+  }
+
+  @Test
+  void aMissingFileNamesThePath() {
+    Path file = dir.resolve("absent.yaml");
+    assertThatThrownBy(() -> load(file)).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining(file.toString()).hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void anEmptyFileIsAnError() {
+    assertThat(yamlError("")).contains("ralex.yaml", "is empty");
+    assertThat(yamlError("# nothing but a comment\n")).contains("is empty");
+    assertThat(error("ralex.json", "  \n")).contains("ralex.json", "is empty");
+  }
+
+  @Test
+  void aFileWithoutProvidersIsAnError() {
+    assertThat(yamlError("defaultModel: test/small\n")).contains("ralex.yaml", "no provider is configured");
+    assertThat(yamlError("providers: {}\n")).contains("line 1", "no provider is configured");
+  }
+
+  @Test
+  void structuralProblemsAreErrors() {
+    assertThat(yamlError(PROVIDER + "debug: true\ndebug: false\n")).contains("ralex.yaml", "line 5", "debug");
+    assertThat(yamlError(PROVIDER + "---\n" + PROVIDER)).contains("line 5", "more than one YAML document");
+    assertThat(yamlError(PROVIDER + "defaultModel: &m test/small\nfallbackModels: [*m]\n"))
+        .contains("line 5", "'fallbackModels[0]'", "alias");
+    assertThat(yamlError(PROVIDER + "defaultModel: a: b\n"))
+        .contains("line 4, column 16", "invalid YAML: mapping values are not allowed here");
+    assertThat(error("ralex.json", "{\"providers\": {\"test\": {\"apiKey\": \"k\"}}} {}"))
+        .contains("more than one JSON value");
+  }
+
+  @Test
+  void anOversizedFileIsAnError() {
+    String big = PROVIDER + "# " + "x".repeat(ConfigLoader.MAX_FILE_BYTES) + "\n";
+    assertThat(yamlError(big)).contains("ralex.yaml", "larger than 1 MiB");
+  }
+}
