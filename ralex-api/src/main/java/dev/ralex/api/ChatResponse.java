@@ -24,6 +24,8 @@ public final class ChatResponse {
   private final String providerRequestId;
   private final int attempts;
   private final List<String> modelsTried;
+  private final RateLimitInfo rateLimits;
+  private final String rawBody;
 
   private ChatResponse(Builder b) {
     this.id = Objects.requireNonNull(b.id, "id");
@@ -44,6 +46,8 @@ public final class ChatResponse {
     this.providerRequestId = b.providerRequestId;
     this.attempts = Checks.positive(b.attempts, "attempts");
     this.modelsTried = b.modelsTried == null ? List.of(model) : Checks.copyOf(b.modelsTried, "modelsTried");
+    this.rateLimits = b.rateLimits;
+    this.rawBody = b.rawBody;
   }
 
   /** A new builder; {@link Builder#build()} names any required field left unset. */
@@ -146,6 +150,23 @@ public final class ChatResponse {
     return modelsTried;
   }
 
+  /** What the response's headers said about the provider's rate limits; empty when they said nothing. */
+  public Optional<RateLimitInfo> rateLimits() {
+    return Optional.ofNullable(rateLimits);
+  }
+
+  /**
+   * The provider's response body as received, for fields Ralex does not map; empty for streamed responses and
+   * for providers that do not keep it.
+   */
+  public Optional<String> rawBody() {
+    return Optional.ofNullable(rawBody);
+  }
+
+  /**
+   * Compares the answer and its accounting; not {@link #rawBody()} or {@link #rateLimits()}, which describe the
+   * transport, so a streamed response equals the blocking response for the same content.
+   */
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -196,6 +217,8 @@ public final class ChatResponse {
     private String providerRequestId;
     private int attempts = 1;
     private List<String> modelsTried;
+    private RateLimitInfo rateLimits;
+    private String rawBody;
 
     private Builder() {}
 
@@ -212,6 +235,8 @@ public final class ChatResponse {
       providerRequestId = r.providerRequestId;
       attempts = r.attempts;
       modelsTried = r.modelsTried;
+      rateLimits = r.rateLimits;
+      rawBody = r.rawBody;
     }
 
     /** Sets the provider's message id; defaults to empty. */
@@ -283,6 +308,18 @@ public final class ChatResponse {
     /** Sets the models tried in order; defaults to just the answering model. */
     public Builder modelsTried(List<String> modelsTried) {
       this.modelsTried = modelsTried;
+      return this;
+    }
+
+    /** Sets the rate-limit information of the response's headers; {@code null} for none. */
+    public Builder rateLimits(RateLimitInfo rateLimits) {
+      this.rateLimits = rateLimits;
+      return this;
+    }
+
+    /** Sets the raw response body; {@code null} for none. */
+    public Builder rawBody(String rawBody) {
+      this.rawBody = rawBody;
       return this;
     }
 

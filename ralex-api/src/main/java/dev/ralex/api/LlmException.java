@@ -17,6 +17,7 @@ public class LlmException extends RuntimeException {
   private final String provider;
   private final int httpStatus;
   private final String requestId;
+  private final RateLimitInfo rateLimits;
 
   /**
    * Creates an exception.
@@ -35,6 +36,7 @@ public class LlmException extends RuntimeException {
     this.provider = details.provider();
     this.httpStatus = details.httpStatus();
     this.requestId = details.requestId();
+    this.rateLimits = details.rateLimits();
   }
 
   /** What kind of failure this is. */
@@ -62,9 +64,14 @@ public class LlmException extends RuntimeException {
     return Optional.ofNullable(requestId);
   }
 
-  /** The provider, HTTP status and request id of this failure. */
+  /** What the failed response's headers said about rate limits; empty when they said nothing. */
+  public Optional<RateLimitInfo> rateLimits() {
+    return Optional.ofNullable(rateLimits);
+  }
+
+  /** The provider, HTTP status, request id and rate-limit information of this failure. */
   public ErrorDetails details() {
-    return new ErrorDetails(provider, httpStatus, requestId);
+    return new ErrorDetails(provider, httpStatus, requestId, rateLimits);
   }
 
   /** The message followed by the provider, status and request id where known. */
