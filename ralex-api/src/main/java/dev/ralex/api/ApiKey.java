@@ -17,8 +17,9 @@ public final class ApiKey {
   /**
    * Wraps a key.
    *
-   * @throws IllegalArgumentException if the key is blank or has whitespace or control characters (a common
-   *     copy-and-paste slip, and a header-injection risk); the message does not show the key
+   * @throws IllegalArgumentException if the key is empty or has a character outside visible ASCII (whitespace,
+   *     a control or invisible character, a non-breaking space): a common copy-and-paste slip, and a
+   *     header-injection risk; the message does not show the key
    */
   public static ApiKey of(String value) {
     Objects.requireNonNull(value, "api key");
@@ -27,9 +28,10 @@ public final class ApiKey {
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (c <= ' ' || c == 0x7f) {
-        throw new IllegalArgumentException(
-            "api key has whitespace or a control character at index " + i + " (check for a trailing newline)");
+      // Keys are visible ASCII; anything else fails later as an HTTP header value, where it might be echoed.
+      if (c < 0x21 || c > 0x7e) {
+        throw new IllegalArgumentException("api key has whitespace or a character outside visible ASCII at index "
+            + i + " (check for a trailing newline or a pasted space)");
       }
     }
     return new ApiKey(value);

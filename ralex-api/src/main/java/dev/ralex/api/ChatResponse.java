@@ -46,6 +46,10 @@ public final class ChatResponse {
     this.providerRequestId = b.providerRequestId;
     this.attempts = Checks.positive(b.attempts, "attempts");
     this.modelsTried = b.modelsTried == null ? List.of(model) : Checks.copyOf(b.modelsTried, "modelsTried");
+    if (modelsTried.isEmpty() || !modelsTried.get(modelsTried.size() - 1).equals(model)) {
+      throw new IllegalArgumentException("modelsTried must end with the answering model " + model
+          + " but was " + modelsTried);
+    }
     this.rateLimits = b.rateLimits;
     this.rawBody = b.rawBody;
   }
@@ -234,7 +238,8 @@ public final class ChatResponse {
       cost = r.cost;
       providerRequestId = r.providerRequestId;
       attempts = r.attempts;
-      modelsTried = r.modelsTried;
+      // A one-model history is the default, so a copy that changes the model keeps it consistent.
+      modelsTried = r.modelsTried.size() == 1 ? null : r.modelsTried;
       rateLimits = r.rateLimits;
       rawBody = r.rawBody;
     }
@@ -305,7 +310,7 @@ public final class ChatResponse {
       return this;
     }
 
-    /** Sets the models tried in order; defaults to just the answering model. */
+    /** Sets the models tried in order, ending with the answering model; defaults to just that model. */
     public Builder modelsTried(List<String> modelsTried) {
       this.modelsTried = modelsTried;
       return this;

@@ -167,7 +167,7 @@ final class JsonSyntax {
             break;
           }
           for (int i = 0; i < 4; i++) {
-            if (Character.digit(s.charAt(pos++), 16) < 0) {
+            if (!isHexDigit(s.charAt(pos++))) {
               return "bad \\u escape at offset " + (pos - 1);
             }
           }
@@ -219,6 +219,11 @@ final class JsonSyntax {
     while (pos < s.length() && isSpace(s.charAt(pos))) {
       pos++;
     }
+  }
+
+  /** ASCII hex digits only: {@link Character#digit} would also accept fullwidth and other Unicode digits. */
+  private static boolean isHexDigit(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
 
   private static boolean isSpace(char c) {

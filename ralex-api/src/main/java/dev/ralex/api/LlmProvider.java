@@ -65,9 +65,10 @@ public interface LlmProvider extends AutoCloseable {
     ChatResponse response;
     try {
       response = chat(model, request);
-    } catch (LlmException e) {
-      completion.completeExceptionally(e);
-      handler.onError(e);
+    } catch (RuntimeException e) {
+      LlmException failure = unwrap(e);
+      completion.completeExceptionally(failure);
+      handler.onError(failure);
       return StreamHandle.of(completion, () -> {});
     }
     int index = 0;

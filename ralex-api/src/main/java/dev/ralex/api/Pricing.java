@@ -35,6 +35,11 @@ public record Pricing(
     nonNegative(cacheWritePerMTok, "cacheWritePerMTok");
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(asOf, "asOf");
+    // Normalised so that prices compare by value: 3 and 3.00 are the same price.
+    inputPerMTok = inputPerMTok.stripTrailingZeros();
+    outputPerMTok = outputPerMTok.stripTrailingZeros();
+    cacheReadPerMTok = cacheReadPerMTok.stripTrailingZeros();
+    cacheWritePerMTok = cacheWritePerMTok.stripTrailingZeros();
   }
 
   private static void nonNegative(BigDecimal price, String name) {

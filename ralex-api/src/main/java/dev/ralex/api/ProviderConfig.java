@@ -65,7 +65,8 @@ public final class ProviderConfig {
       try {
         return parseDuration(v);
       } catch (IllegalArgumentException e) {
-        throw new ConfigurationException("setting '" + key + "' must be " + e.getMessage() + " but was '" + v + "'");
+        // The value is not shown: settings may come from the environment and hold secrets.
+        throw new ConfigurationException("setting '" + key + "' must be " + e.getMessage());
       }
     });
   }
@@ -80,7 +81,7 @@ public final class ProviderConfig {
       try {
         return Integer.valueOf(v.trim());
       } catch (NumberFormatException e) {
-        throw new ConfigurationException("setting '" + key + "' must be an integer but was '" + v + "'");
+        throw new ConfigurationException("setting '" + key + "' must be an integer");
       }
     });
   }

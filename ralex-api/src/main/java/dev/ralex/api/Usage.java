@@ -28,14 +28,22 @@ public record Usage(long inputTokens, long outputTokens, long cacheReadTokens, l
     return new Usage(inputTokens, outputTokens, 0, 0);
   }
 
-  /** All input the model read: uncached, cache reads and cache writes. */
+  /**
+   * All input the model read: uncached, cache reads and cache writes.
+   *
+   * @throws ArithmeticException if the sum overflows a long
+   */
   public long totalInputTokens() {
-    return inputTokens + cacheReadTokens + cacheWriteTokens;
+    return Math.addExact(Math.addExact(inputTokens, cacheReadTokens), cacheWriteTokens);
   }
 
-  /** Every token counted, input and output. */
+  /**
+   * Every token counted, input and output.
+   *
+   * @throws ArithmeticException if the sum overflows a long
+   */
   public long totalTokens() {
-    return totalInputTokens() + outputTokens;
+    return Math.addExact(totalInputTokens(), outputTokens);
   }
 
   /** The sum of this and {@code other}, count by count. */
