@@ -12,6 +12,7 @@ import dev.ralex.api.StopReason;
 import dev.ralex.api.Usage;
 import dev.ralex.core.ModelCatalog;
 import dev.ralex.core.Ralex;
+import dev.ralex.core.RateLimit;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.List;
@@ -83,6 +84,8 @@ public class PipelineOverheadBenchmark {
         .provider(provider)
         .catalog(ModelCatalog.of(List.of(MODEL)))
         .dailyBudget(new BigDecimal("1000000"))
+        // Limits far above what the benchmark reaches, so every call takes real permits and never waits.
+        .rateLimit(RateLimit.of("instant", Integer.MAX_VALUE, Long.MAX_VALUE))
         .maxUsageRecords(0)
         .build();
     // A 1 KB prompt, the size the target names.
