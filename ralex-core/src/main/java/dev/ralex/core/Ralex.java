@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * try (Ralex ralex = Ralex.builder().discoverProviders().dailyBudget(new BigDecimal("5")).build()) {
  *   ChatResponse answer = ralex.chat(ChatRequest.of("Fix the typo in: 'recieve'"));
- *   System.out.println(answer.text() + " (" + answer.model() + ", $" + answer.cost() + ")");
+ *   log.info("{} answered for ${}", answer.model(), answer.cost());
  * }
  * }</pre>
  *
