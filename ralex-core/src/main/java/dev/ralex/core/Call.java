@@ -295,7 +295,20 @@ final class Call {
     if (LOG.isDebugEnabled()) {
       LOG.debug("call {}: {} failed ({}); falling back to {}", callId, model.id(), e.kind(), next.id());
     }
-    tryModel(modelIndex + 1);
+    int nextIndex = modelIndex + 1;
+    if (mode == Mode.SYNC) {
+      tryModel(nextIndex);
+    } else {
+      // The failure may have arrived on a provider's I/O thread; the next attempt may wait for a rate-limit
+      // permit, which must not hold that thread.
+      ralex.executor.execute(() -> {
+        try {
+          tryModel(nextIndex);
+        } catch (RuntimeException unexpected) {
+          fail(unexpected(unexpected));
+        }
+      });
+    }
     return true;
   }
 
