@@ -38,7 +38,7 @@ class RalexStreamTest {
   private static final class StreamingProvider extends ScriptedProvider {
     final Queue<Script> scripts = new ConcurrentLinkedQueue<>();
     final CountDownLatch hanging = new CountDownLatch(1);
-    volatile boolean cancelledByCaller;
+    final CountDownLatch cancelledByCaller = new CountDownLatch(1);
 
     StreamingProvider(Script... scripts) {
       super("test");
@@ -69,7 +69,7 @@ class RalexStreamTest {
           handler.onTextDelta("Hel");
           hanging.countDown();
           return StreamHandle.of(done, () -> {
-            cancelledByCaller = true;
+            cancelledByCaller.countDown();
             StreamCancelledException e = new StreamCancelledException("cancelled", ErrorDetails.of("test"));
             done.completeExceptionally(e);
             handler.onError(e);
@@ -184,7 +184,8 @@ class RalexStreamTest {
       assertThat(end).isInstanceOfSatisfying(LlmException.class,
           e -> assertThat(e.kind()).isEqualTo(ErrorKind.CANCELLED));
       assertThat(handle.isDone()).isTrue();
-      assertThat(provider.cancelledByCaller).isTrue();
+      // The provider's stream is closed too, possibly just after the caller heard of the cancellation.
+      assertThat(provider.cancelledByCaller.await(10, TimeUnit.SECONDS)).isTrue();
     }
     List<String> errors = new ArrayList<>(recorder.seen);
     errors.removeIf(s -> !s.startsWith("error"));
