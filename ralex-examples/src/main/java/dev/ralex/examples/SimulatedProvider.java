@@ -22,11 +22,9 @@ import dev.ralex.api.Usage;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A SIMULATED provider: no network, no key, no real model. It lets the demo run Ralex's real pipeline (selection,
@@ -34,9 +32,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>It serves three models under the provider id {@code simulated}, priced like real Anthropic models so that
  * the costs the demo prints are realistic. Register them with {@code Ralex.builder().addModels(...)}. Answers are
- * canned and deterministic: the first rule whose keyword appears in the last user message wins, and a request
- * with tools gets a call of its first tool. Usage is computed, not measured: input tokens from {@link
- * TokenEstimates}, output tokens from the length of the answer.
+ * canned and deterministic, the same as {@link SimulatedLlmServer}'s: the first rule whose keyword appears in the
+ * last user message wins, and a request with tools gets a call of its first tool. Usage is computed, not
+ * measured: input tokens from {@link TokenEstimates}, output tokens from the length of the answer.
  *
  * <p>It can also fail once with an overload ({@link #overloadOnce(String)}), as a busy real service does, so that
  * the demo shows a retry. Thread-safe.
@@ -59,24 +57,7 @@ public final class SimulatedProvider implements LlmProvider {
   public static final ModelInfo OPUS_CLASS = model("opus-class", "Opus-class (simulated)", ModelTier.STRONG,
       1_000_000, 128_000, "5.00", "25.00", "0.50", "6.25", "Claude Opus 4.6");
 
-  /** Canned answers: the first rule whose keyword the last user message contains answers it. */
-  private static final List<Rule> RULES = List.of(
-      new Rule("typo in this sentence", "The budget resets at midnight."),
-      new Rule("shortned_urls", "It should be `shortened_urls`: the 'e' after 'short' is missing."),
-      new Rule("refactor", "Replace the switch on order type with one OrderHandler per type behind a common "
-          + "interface, and let a map from type to handler do the dispatch. Move the shared steps (validation, "
-          + "pricing, persistence) into small collaborators the handlers receive. Refactor in small steps behind "
-          + "the existing tests, one order type at a time."),
-      new Rule("circuit breaker", "A circuit breaker watches calls to a dependency and, after too many failures, "
-          + "'opens' so that further calls fail at once instead of piling up. After a cool-down it lets a trial "
-          + "call through and closes again if that call succeeds."),
-      new Rule("url shortener", "Start with one relational database (PostgreSQL): a table from short code to "
-          + "URL with a unique index is all the core needs, and it is easy to operate. Put a cache such as Redis "
-          + "in front for hot codes; move to a key-value store only if write volume demands it."),
-      new Rule("short codes", "Take the row's numeric id and encode it in base 62: seven characters cover "
-          + "3.5 trillion links. If codes must not be guessable, encode the id with a keyed permutation first."));
-
-  private final AtomicReference<String> overloadMarker = new AtomicReference<>();
+  private final CannedAnswers.OneShotMarker overloadMarker = new CannedAnswers.OneShotMarker();
   private final AtomicInteger calls = new AtomicInteger();
 
   private static ModelInfo model(String name, String displayName, ModelTier tier, int contextWindow, int maxOutput,
@@ -100,8 +81,7 @@ public final class SimulatedProvider implements LlmProvider {
    * @return this provider
    */
   public SimulatedProvider overloadOnce(String marker) {
-    Objects.requireNonNull(marker, "marker");
-    overloadMarker.set(marker.toLowerCase(Locale.ROOT));
+    overloadMarker.arm(marker);
     return this;
   }
 
@@ -124,14 +104,14 @@ public final class SimulatedProvider implements LlmProvider {
     ContentBlock answer;
     long outputTokens;
     StopReason stop;
-    if (!request.tools().isEmpty() && !endsWithToolResult(request)) {
-      // A real model given tools usually calls one first; the simulation always does.
-      ToolUseBlock use = new ToolUseBlock("toolu_sim_" + n, request.tools().get(0).name(), toolInput(request));
+    if (CannedAnswers.callsTool(!request.tools().isEmpty(), endsWithToolResult(request))) {
+      ToolUseBlock use = new ToolUseBlock("toolu_sim_" + n, request.tools().get(0).name(),
+          CannedAnswers.toolInput(request.lastUserText()));
       answer = use;
-      outputTokens = TokenEstimates.estimateText(use.name()) + TokenEstimates.estimateText(use.inputJson());
+      outputTokens = CannedAnswers.toolCallTokens(use.name(), use.inputJson());
       stop = StopReason.TOOL_USE;
     } else {
-      String text = cannedAnswer(request.lastUserText());
+      String text = CannedAnswers.answer(request.lastUserText());
       answer = ContentBlock.text(text);
       outputTokens = TokenEstimates.estimateText(text);
       stop = StopReason.END_TURN;
@@ -163,7 +143,7 @@ public final class SimulatedProvider implements LlmProvider {
       handler.onError(e);
       return StreamHandle.of(completion, () -> {});
     }
-    for (String piece : response.text().split("(?<= )")) {
+    for (String piece : CannedAnswers.words(response.text())) {
       handler.onTextDelta(piece);
     }
     for (ToolUseBlock use : response.toolUses()) {
@@ -176,23 +156,10 @@ public final class SimulatedProvider implements LlmProvider {
   }
 
   private void maybeOverload(ChatRequest request) {
-    String marker = overloadMarker.get();
-    if (marker != null && request.lastUserText().toLowerCase(Locale.ROOT).contains(marker)
-        && overloadMarker.compareAndSet(marker, null)) {
+    if (overloadMarker.fires(request.lastUserText())) {
       throw new ProviderUnavailableException("SIMULATED overload: the service is busy, try again",
           true, ErrorDetails.of(ID, 529, null));
     }
-  }
-
-  private static String cannedAnswer(String userText) {
-    String text = userText.toLowerCase(Locale.ROOT);
-    for (Rule rule : RULES) {
-      if (text.contains(rule.keyword)) {
-        return rule.answer;
-      }
-    }
-    return "This is a SIMULATED answer: set ANTHROPIC_API_KEY or OPENROUTER_API_KEY with a provider module on "
-        + "the class path for a real one.";
   }
 
   private static boolean endsWithToolResult(ChatRequest request) {
@@ -205,21 +172,8 @@ public final class SimulatedProvider implements LlmProvider {
     return false;
   }
 
-  /** A plausible argument object for the tool: the word after "module" in the prompt, if there is one. */
-  private static String toolInput(ChatRequest request) {
-    String[] words = request.lastUserText().split("[^A-Za-z0-9_-]+");
-    for (int i = 0; i + 1 < words.length; i++) {
-      if (words[i].equalsIgnoreCase("module")) {
-        return "{\"module\":\"" + words[i + 1] + "\"}";
-      }
-    }
-    return "{}";
-  }
-
   @Override
   public String toString() {
     return "SimulatedProvider[" + ID + "]";
   }
-
-  private record Rule(String keyword, String answer) {}
 }
