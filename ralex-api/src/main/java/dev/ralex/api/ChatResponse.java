@@ -26,6 +26,7 @@ public final class ChatResponse {
   private final List<String> modelsTried;
   private final RateLimitInfo rateLimits;
   private final String rawBody;
+  private final String providerModel;
 
   private ChatResponse(Builder b) {
     this.id = Objects.requireNonNull(b.id, "id");
@@ -52,6 +53,7 @@ public final class ChatResponse {
     }
     this.rateLimits = b.rateLimits;
     this.rawBody = b.rawBody;
+    this.providerModel = b.providerModel;
   }
 
   /** A new builder; {@link Builder#build()} names any required field left unset. */
@@ -154,6 +156,15 @@ public final class ChatResponse {
     return modelsTried;
   }
 
+  /**
+   * The provider's own name of the model that produced the answer, as the provider reported it, such as {@code
+   * claude-haiku-4-5-20251001} or, when OpenRouter routed the request to a fallback, that fallback's name; empty
+   * when the provider did not say. {@link #model()} stays the Ralex model id that was called.
+   */
+  public Optional<String> providerModel() {
+    return Optional.ofNullable(providerModel);
+  }
+
   /** What the response's headers said about the provider's rate limits; empty when they said nothing. */
   public Optional<RateLimitInfo> rateLimits() {
     return Optional.ofNullable(rateLimits);
@@ -191,7 +202,8 @@ public final class ChatResponse {
         && cost.compareTo(that.cost) == 0
         && Objects.equals(providerRequestId, that.providerRequestId)
         && attempts == that.attempts
-        && modelsTried.equals(that.modelsTried);
+        && modelsTried.equals(that.modelsTried)
+        && Objects.equals(providerModel, that.providerModel);
   }
 
   @Override
@@ -223,6 +235,7 @@ public final class ChatResponse {
     private List<String> modelsTried;
     private RateLimitInfo rateLimits;
     private String rawBody;
+    private String providerModel;
 
     private Builder() {}
 
@@ -242,6 +255,7 @@ public final class ChatResponse {
       modelsTried = r.modelsTried.size() == 1 ? null : r.modelsTried;
       rateLimits = r.rateLimits;
       rawBody = r.rawBody;
+      providerModel = r.providerModel;
     }
 
     /** Sets the provider's message id; defaults to empty. */
@@ -319,6 +333,12 @@ public final class ChatResponse {
     /** Sets the rate-limit information of the response's headers; {@code null} for none. */
     public Builder rateLimits(RateLimitInfo rateLimits) {
       this.rateLimits = rateLimits;
+      return this;
+    }
+
+    /** Sets the provider's name of the model that answered; {@code null} when unknown. */
+    public Builder providerModel(String providerModel) {
+      this.providerModel = providerModel;
       return this;
     }
 

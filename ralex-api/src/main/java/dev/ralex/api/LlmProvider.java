@@ -31,6 +31,16 @@ public interface LlmProvider extends AutoCloseable {
   }
 
   /**
+   * The model as this provider serves it, given its catalog entry: a provider may narrow what the catalog says,
+   * for example drop {@link Capability#SAMPLING_PARAMETERS} when the API version it speaks refuses them, so that
+   * Ralex routes such requests elsewhere instead of sending them to fail. The returned model must keep the id.
+   * The default returns the entry unchanged.
+   */
+  default ModelInfo describe(ModelInfo catalogEntry) {
+    return catalogEntry;
+  }
+
+  /**
    * Sends one request to {@code model} and waits for the whole answer.
    *
    * @param model the model to call; its {@link ModelInfo#provider()} is this provider's id

@@ -643,8 +643,14 @@ public final class Ralex implements AutoCloseable {
       ModelCatalog full = catalog.withModels(extraModels);
       List<ModelInfo> served = new ArrayList<>();
       for (ModelInfo m : full.models()) {
-        if (byId.containsKey(m.provider())) {
-          served.add(m);
+        LlmProvider provider = byId.get(m.provider());
+        if (provider != null) {
+          ModelInfo described = provider.describe(m);
+          if (described == null || !described.id().equals(m.id())) {
+            throw new ConfigurationException("provider '" + provider.id() + "' described model " + m.id()
+                + " as " + described + "; it must keep the model's id");
+          }
+          served.add(described);
         }
       }
       for (LlmProvider p : byId.values()) {

@@ -166,4 +166,38 @@ class RalexBuilderTest {
     assertThatThrownBy(() -> Ralex.builder().provider("test", Map.of()).provider("test", Map.of()))
         .isInstanceOf(ConfigurationException.class).hasMessageContaining("configured twice");
   }
+
+  @Test
+  void providersNarrowTheirCatalogModels() {
+    var withSampling = TestModels.SMALL.toBuilder().capabilities(dev.ralex.api.Capability.SAMPLING_PARAMETERS).build();
+    ScriptedProvider narrowing = new ScriptedProvider("test") {
+      @Override
+      public dev.ralex.api.ModelInfo describe(dev.ralex.api.ModelInfo entry) {
+        java.util.Set<dev.ralex.api.Capability> caps = java.util.EnumSet.copyOf(entry.capabilities());
+        caps.remove(dev.ralex.api.Capability.SAMPLING_PARAMETERS);
+        return entry.toBuilder().capabilities(caps).build();
+      }
+    };
+    try (Ralex ralex = Ralex.builder().provider(narrowing).catalog(ModelCatalog.of(List.of(withSampling))).build()) {
+      assertThat(ralex.model("test/small").has(dev.ralex.api.Capability.SAMPLING_PARAMETERS)).isFalse();
+      assertThatThrownBy(() -> ralex.chat(ChatRequest.builder().addUserMessage("x").temperature(0.5).build()))
+          .isInstanceOf(dev.ralex.api.InvalidRequestException.class)
+          .hasMessageContaining("SAMPLING_PARAMETERS");
+    }
+    assertThat(narrowing.requests).isEmpty();
+  }
+
+  @Test
+  void aDescriptionThatChangesTheIdIsRejected() {
+    ScriptedProvider renaming = new ScriptedProvider("test") {
+      @Override
+      public dev.ralex.api.ModelInfo describe(dev.ralex.api.ModelInfo entry) {
+        return TestModels.LARGE;
+      }
+    };
+    assertThatThrownBy(() -> Ralex.builder().provider(renaming).catalog(ModelCatalog.of(List.of(TestModels.SMALL)))
+        .build())
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("must keep the model's id");
+  }
 }
