@@ -49,9 +49,21 @@ public final class ProviderConfig {
     return value.isPresent() ? value : nonBlank(environment.apply(Objects.requireNonNull(envVar, "envVar")));
   }
 
-  /** The key under {@code key}, else in the environment variable {@code envVar}. */
+  /**
+   * The key under {@code key}, else in the environment variable {@code envVar}.
+   *
+   * @throws ConfigurationException if the key is malformed (whitespace, a character outside visible ASCII); the
+   *     message never shows it
+   */
   public Optional<ApiKey> apiKey(String key, String envVar) {
-    return get(key, envVar).map(ApiKey::of);
+    Optional<String> value = get(key, envVar);
+    try {
+      return value.map(ApiKey::of);
+    } catch (IllegalArgumentException e) {
+      // The reason names the offending position, never the key itself.
+      throw new ConfigurationException("the key in setting '" + key + "' or " + envVar + " is malformed: "
+          + e.getMessage(), ErrorDetails.NONE, e);
+    }
   }
 
   /**

@@ -103,4 +103,13 @@ class BoundaryValidationTest {
     assertThat(error.get()).isInstanceOf(ProviderException.class).hasMessageContaining("bug in provider");
     assertThat(handle.completion()).isCompletedExceptionally();
   }
+
+  @Test
+  void aMalformedKeyFromTheEnvironmentIsAConfigurationErrorThatHidesIt() {
+    ProviderConfig config = ProviderConfig.of(Map.of(), Map.of("X_API_KEY", "sk-live-789\n")::get);
+    assertThatThrownBy(() -> config.apiKey("apiKey", "X_API_KEY"))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("X_API_KEY")
+        .hasMessageNotContaining("sk-live-789");
+  }
 }

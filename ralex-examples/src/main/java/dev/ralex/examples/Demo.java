@@ -2,7 +2,6 @@ package dev.ralex.examples;
 
 import dev.ralex.api.ChatRequest;
 import dev.ralex.api.ChatResponse;
-import dev.ralex.api.ConfigurationException;
 import dev.ralex.api.LlmException;
 import dev.ralex.api.LlmProvider;
 import dev.ralex.api.ModelInfo;
@@ -14,11 +13,13 @@ import dev.ralex.api.StreamHandler;
 import dev.ralex.api.ToolDefinition;
 import dev.ralex.api.ToolUseBlock;
 import dev.ralex.core.Conversation;
+import dev.ralex.core.ModelCatalog;
 import dev.ralex.core.Ralex;
 import dev.ralex.core.RetryPolicy;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,18 +29,31 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A tour of Ralex: five kinds of call through the real pipeline, each printed with the model it went to, why,
- * the tokens, the cost and the attempts, then the day's total spend.
+ * A tour of Ralex: five kinds of call through the real pipeline and the real HTTP providers, each printed with
+ * the model it went to, why, the tokens, the cost and the attempts, then the day's total spend.
  *
- * <p>Offline (the default) it calls {@link SimulatedProvider}, which answers canned text locally and fails one
- * request with an overload to show a retry. With {@code ANTHROPIC_API_KEY} or {@code OPENROUTER_API_KEY} set it
- * asks Ralex to discover real providers, and falls back to the simulation when none is on the class path.
+ * <p>Offline (the default) it starts a {@link SimulatedLlmServer} on loopback, which speaks the Anthropic and
+ * OpenRouter wire formats with SIMULATED models, and points the real {@code AnthropicProvider} and {@code
+ * OpenRouterProvider} at it: every byte goes over HTTP, nothing leaves the machine, and one request is answered
+ * with an overload to show a retry. With {@code ANTHROPIC_API_KEY} or {@code OPENROUTER_API_KEY} set it calls the
+ * real services instead, guarded by a $1.00 daily budget.
  *
  * <p>Run it with {@code mvn -B -q install -DskipTests && mvn -B -q -pl ralex-examples exec:java}.
  */
 public final class Demo {
   /** The line that says the demo runs on the simulation. */
-  public static final String OFFLINE_BANNER = "offline: SIMULATED provider (no network, no key)";
+  public static final String OFFLINE_BANNER =
+      "offline: real HTTP providers against a loopback server with SIMULATED models (no network, no key)";
+
+  /**
+   * The models the demo routes between: one per tier on Anthropic, and a cheap open model on OpenRouter. Online,
+   * only those of the providers whose key is set take part.
+   */
+  static final List<String> DEMO_MODELS = List.of(
+      "anthropic/claude-haiku-4-5",
+      "anthropic/claude-sonnet-4-6",
+      "anthropic/claude-opus-4-7",
+      "openrouter/meta-llama/llama-3.1-8b-instruct");
 
   private static final List<String> KEY_VARIABLES = List.of("ANTHROPIC_API_KEY", "OPENROUTER_API_KEY");
 
@@ -54,34 +68,37 @@ public final class Demo {
    * Runs the demo.
    *
    * @param out where to print
-   * @param env the environment to read API keys from
+   * @param env the environment to read API keys (and base URLs) from
    * @return what the calls cost, as {@code ralex.usage().spentToday()} reports it
    */
   public static BigDecimal run(PrintStream out, Map<String, String> env) {
     Objects.requireNonNull(out, "out");
     Objects.requireNonNull(env, "env");
     CallLog log = new CallLog();
-    Ralex ralex = null;
     String keyVariable = KEY_VARIABLES.stream().filter(k -> !isBlank(env.get(k))).findFirst().orElse(null);
     if (keyVariable != null) {
-      try {
-        ralex = configure(log).environment(env::get).discoverProviders().build();
-        out.println("Ralex demo -- online: " + keyVariable + " is set; real providers " + providerIds(ralex)
-            + " (this costs real money; a $1.00 daily budget guards the run)");
-      } catch (ConfigurationException e) {
-        out.println(keyVariable + " is set, but no real provider is on the class path in this version: the HTTP "
-            + "providers arrive with the ralex-providers module. Falling back to the SIMULATED provider.");
-        out.println("  (Ralex said: " + e.getMessage() + ")");
-      }
+      Ralex online = configure(log).environment(env::get).discoverProviders().build();
+      out.println("Ralex demo -- online: " + keyVariable + " is set; real providers " + providerIds(online)
+          + " (this costs real money; a $1.00 daily budget guards the run)");
+      return runAll(out, online, log);
     }
-    if (ralex == null) {
-      SimulatedProvider simulated = new SimulatedProvider().overloadOnce("refactor");
-      ralex = configure(log)
-          .provider(simulated)
-          .addModels(SimulatedProvider.HAIKU_CLASS, SimulatedProvider.SONNET_CLASS, SimulatedProvider.OPUS_CLASS)
+    try (SimulatedLlmServer server = new SimulatedLlmServer()) {
+      server.start();
+      server.overloadOnce("refactor");
+      // The environment is ignored offline, so a base URL or token set for real use cannot leak in.
+      Ralex offline = configure(log)
+          .environment(name -> null)
+          .provider("anthropic", Map.of("apiKey", "offline-demo-key", "baseUrl", server.anthropicBaseUrl()))
+          .provider("openrouter", Map.of("apiKey", "offline-demo-key", "baseUrl", server.openRouterBaseUrl()))
           .build();
       out.println("Ralex demo -- " + OFFLINE_BANNER);
+      out.println("   server : " + server.anthropicBaseUrl() + " (Anthropic Messages) and "
+          + server.openRouterBaseUrl() + " (OpenRouter chat completions)");
+      return runAll(out, offline, log);
     }
+  }
+
+  private static BigDecimal runAll(PrintStream out, Ralex ralex, CallLog log) {
     try (Ralex r = ralex) {
       printModels(out, r);
       runCalls(out, r, log);
@@ -103,7 +120,17 @@ public final class Demo {
             .maxDelay(Duration.ofMillis(200))
             .build())
         .defaultMaxOutputTokens(1024)
-        .dailyBudget(new BigDecimal("1.00"));
+        .dailyBudget(new BigDecimal("1.00"))
+        .catalog(demoCatalog());
+  }
+
+  private static ModelCatalog demoCatalog() {
+    ModelCatalog bundled = ModelCatalog.bundled();
+    List<ModelInfo> models = new ArrayList<>();
+    for (String id : DEMO_MODELS) {
+      models.add(bundled.require(id));
+    }
+    return ModelCatalog.of(models);
   }
 
   private static void runCalls(PrintStream out, Ralex ralex, CallLog log) {
@@ -209,7 +236,7 @@ public final class Demo {
   private static void printModels(PrintStream out, Ralex ralex) {
     out.println("Models:");
     for (ModelInfo m : ralex.models()) {
-      out.printf("   %-28s %-8s $%s in / $%s out per million tokens (%s)%n", m.id(), m.tier(),
+      out.printf("   %-45s %-8s $%s in / $%s out per million tokens (%s)%n", m.id(), m.tier(),
           m.pricing().inputPerMTok().toPlainString(), m.pricing().outputPerMTok().toPlainString(),
           m.pricing().source());
     }

@@ -23,19 +23,19 @@ class DemoTest {
 
     String text = output();
     assertThat(text).contains(Demo.OFFLINE_BANNER)
-        .contains("offline: SIMULATED provider (no network, no key)")
-        .contains("model  : simulated/haiku-class")
-        .contains("model  : simulated/sonnet-class")
-        .contains("model  : simulated/opus-class")
+        .contains("SIMULATED models")
+        .contains("model  : openrouter/meta-llama/llama-3.1-8b-instruct")
+        .contains("model  : anthropic/claude-sonnet-4-6")
+        .contains("model  : anthropic/claude-opus-4-7")
         .contains("why    : keyword 'fix' -> cheap tier")
         .contains("why    : keyword 'refactor' -> strong tier")
         .contains("why    : no routing keyword -> balanced tier")
-        .contains("retry  : attempt 1 on simulated/opus-class failed (OVERLOADED")
+        .contains("retry  : attempt 1 on anthropic/claude-opus-4-7 failed (OVERLOADED")
+        .contains("status=529")
         .contains("attempts: 2")
         .contains("tool   : the model calls run_tests {\"module\":\"ralex-core\"}")
         .contains("deltas : ")
         .contains("Conversation turn 3 of 3")
-        .contains("priced like Claude Haiku 4.5")
         .doesNotContain("failed :")
         .doesNotContain("falling back");
     assertThat(text).containsPattern("cost   : \\$0\\.0\\d+");
@@ -64,14 +64,21 @@ class DemoTest {
   }
 
   @Test
-  void withAKeyButNoRealProviderFallsBackToTheSimulation() {
-    Demo.run(out, Map.of("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key"));
+  void withAKeyTheDemoCallsTheServiceTheEnvironmentNames() {
+    // The real service, played here by a loopback server the environment points the providers at.
+    try (SimulatedLlmServer service = new SimulatedLlmServer()) {
+      service.start();
+      Demo.run(out, Map.of("ANTHROPIC_API_KEY", "sk-ant-test-not-a-real-key",
+          "ANTHROPIC_BASE_URL", service.anthropicBaseUrl()));
+      assertThat(service.requests()).isPositive();
+    }
 
     String text = output();
-    assertThat(text).contains("ANTHROPIC_API_KEY is set, but no real provider is on the class path")
-        .contains("Falling back to the SIMULATED provider")
-        .contains(Demo.OFFLINE_BANNER)
-        .contains("model  : simulated/opus-class")
+    assertThat(text).contains("online: ANTHROPIC_API_KEY is set; real providers [anthropic]")
+        .contains("model  : anthropic/claude-haiku-4-5")
+        .contains("model  : anthropic/claude-opus-4-7")
+        .doesNotContain("openrouter/")
+        .doesNotContain("failed :")
         .doesNotContain("sk-ant-test-not-a-real-key");
   }
 
