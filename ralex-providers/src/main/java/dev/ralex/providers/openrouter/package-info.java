@@ -20,8 +20,9 @@
  *       stop}, {@code length}, {@code tool_calls} and {@code content_filter} map to {@code END_TURN}, {@code
  *       MAX_TOKENS}, {@code TOOL_USE} and {@code REFUSAL}, others are kept as they are; {@code prompt_tokens}
  *       includes cached tokens here, so cached reads and writes are subtracted from the input count and reported
- *       beside it; {@code usage.cost} becomes the response's cost. The raw body, with the id of the model that
- *       actually answered, stays available through {@code ChatResponse.rawBody()}.
+ *       beside it; {@code usage.cost} becomes the response's cost; the model that actually answered (OpenRouter
+ *       may fall back to another) is {@code ChatResponse.providerModel()}, and the raw body stays available
+ *       through {@code ChatResponse.rawBody()}.
  *   <li>Errors: {@code {"error":{"code":...,"message":...,"metadata":...}}} whatever the status, including in a
  *       200 body and inside a stream; a numeric code is the HTTP status, a string code is classified by name.
  *       Moderation errors (403) name the reasons and the flagging provider, never the flagged text.
