@@ -91,6 +91,7 @@ final class AnthropicStream implements Callback, SseReader.Listener {
 
   @Override
   public void onResponse(Call call, Response response) {
+    this.call = call; // The same call start() enqueued; set here too so the parser can be driven on its own.
     try (response) {
       requestId = response.header("request-id");
       rateLimits = RateLimitHeaders.parse(response.headers(), AnthropicResponses.RATE_LIMIT_PREFIX, clock);
