@@ -81,19 +81,7 @@ public interface LlmProvider extends AutoCloseable {
       handler.onError(failure);
       return StreamHandle.of(completion, () -> {});
     }
-    int index = 0;
-    for (ContentBlock block : response.content()) {
-      if (block instanceof TextBlock t) {
-        handler.onTextDelta(t.text());
-      } else if (block instanceof ThinkingBlock t) {
-        handler.onThinkingDelta(t.thinking());
-      } else if (block instanceof ToolUseBlock u) {
-        handler.onToolInputDelta(index, u.inputJson());
-        handler.onToolUse(u);
-      }
-      index++;
-    }
-    handler.onUsage(response.usage());
+    StreamHandler.replay(response, handler);
     completion.complete(response);
     handler.onComplete(response);
     return StreamHandle.of(completion, () -> {});

@@ -40,4 +40,26 @@ public interface StreamHandler {
    * stream that delivered content.
    */
   void onError(LlmException error);
+
+  /**
+   * Delivers a whole response to {@code handler} as a stream would have: a text delta per text block, a thinking
+   * delta per non-empty thinking block, the input and then the completed call per tool use, and the usage. It
+   * does not call {@link #onComplete}, which the caller does once it has settled its own state. For providers
+   * that stream by replaying a blocking answer, or that received a whole JSON body where a stream was expected.
+   */
+  static void replay(ChatResponse response, StreamHandler handler) {
+    int index = 0;
+    for (ContentBlock block : response.content()) {
+      if (block instanceof TextBlock t) {
+        handler.onTextDelta(t.text());
+      } else if (block instanceof ThinkingBlock t && !t.thinking().isEmpty()) {
+        handler.onThinkingDelta(t.thinking());
+      } else if (block instanceof ToolUseBlock u) {
+        handler.onToolInputDelta(index, u.inputJson());
+        handler.onToolUse(u);
+      }
+      index++;
+    }
+    handler.onUsage(response.usage());
+  }
 }

@@ -227,19 +227,7 @@ final class AnthropicStream implements Callback, SseReader.Listener {
       return;
     }
     ChatResponse whole = AnthropicResponses.message(root, model, requestId, rateLimits, null, details);
-    int index = 0;
-    for (ContentBlock block : whole.content()) {
-      if (block instanceof dev.ralex.api.TextBlock t) {
-        handler.onTextDelta(t.text());
-      } else if (block instanceof ThinkingBlock t && !t.thinking().isEmpty()) {
-        handler.onThinkingDelta(t.thinking());
-      } else if (block instanceof ToolUseBlock u) {
-        handler.onToolInputDelta(index, u.inputJson());
-        handler.onToolUse(u);
-      }
-      index++;
-    }
-    handler.onUsage(whole.usage());
+    StreamHandler.replay(whole, handler);
     if (ended.compareAndSet(false, true)) {
       completion.complete(whole);
       try {

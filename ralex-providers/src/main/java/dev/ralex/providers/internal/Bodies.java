@@ -43,7 +43,7 @@ public final class Bodies {
     if (n == buffer.size()) {
       return buffer.readUtf8();
     }
-    // Back off to the start of a UTF-8 sequence: continuation bytes are 10xxxxxx.
+    // Back off to the start of a UTF-8 sequence: continuation bytes have 10 as their two top bits.
     long end = n;
     while (end > 0 && (buffer.getByte(end) & 0xC0) == 0x80) {
       end--;

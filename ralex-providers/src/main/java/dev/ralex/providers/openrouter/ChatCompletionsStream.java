@@ -15,13 +15,13 @@ import dev.ralex.api.StopReason;
 import dev.ralex.api.StreamCancelledException;
 import dev.ralex.api.StreamHandle;
 import dev.ralex.api.StreamHandler;
-import dev.ralex.api.TextBlock;
 import dev.ralex.api.ThinkingBlock;
 import dev.ralex.api.ToolUseBlock;
 import dev.ralex.api.Usage;
 import dev.ralex.providers.internal.Bodies;
 import dev.ralex.providers.internal.Failures;
 import dev.ralex.providers.internal.Json;
+import dev.ralex.providers.internal.RateLimitHeaders;
 import dev.ralex.providers.internal.SseReader;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -117,7 +117,7 @@ final class ChatCompletionsStream implements Callback, SseReader.Listener {
     try (response) {
       synchronized (this) {
         headers = response.headers();
-        rateLimits = RateLimitParser.parse(headers, settings.clock());
+        rateLimits = RateLimitHeaders.parseOpenAiStyle(headers, settings.clock());
         details = ChatCompletionsResponses.details(settings, response.code(), headers, rateLimits);
       }
       if (!response.isSuccessful()) {
@@ -312,19 +312,7 @@ final class ChatCompletionsStream implements Callback, SseReader.Listener {
     if (ended) {
       return;
     }
-    int index = 0;
-    for (ContentBlock block : response.content()) {
-      if (block instanceof TextBlock t) {
-        handler.onTextDelta(t.text());
-      } else if (block instanceof ThinkingBlock t) {
-        handler.onThinkingDelta(t.thinking());
-      } else if (block instanceof ToolUseBlock u) {
-        handler.onToolInputDelta(index, u.inputJson());
-        handler.onToolUse(u);
-      }
-      index++;
-    }
-    handler.onUsage(response.usage());
+    StreamHandler.replay(response, handler);
     ended = true;
     deliverComplete(response.toBuilder().rawBody(null).build());
   }

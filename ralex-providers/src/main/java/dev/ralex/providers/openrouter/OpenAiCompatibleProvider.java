@@ -15,6 +15,7 @@ import dev.ralex.api.StreamHandler;
 import dev.ralex.providers.internal.Bodies;
 import dev.ralex.providers.internal.Failures;
 import dev.ralex.providers.internal.Json;
+import dev.ralex.providers.internal.RateLimitHeaders;
 import dev.ralex.providers.internal.ProviderHttp;
 import java.io.IOException;
 import java.time.Clock;
@@ -215,7 +216,7 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
   }
 
   private ChatResponse read(ModelInfo model, Response response) throws IOException {
-    RateLimitInfo rateLimits = RateLimitParser.parse(response.headers(), settings.clock());
+    RateLimitInfo rateLimits = RateLimitHeaders.parseOpenAiStyle(response.headers(), settings.clock());
     ResponseBody body = response.body();
     String text = Bodies.readUtf8(body);
     if (!response.isSuccessful()) {

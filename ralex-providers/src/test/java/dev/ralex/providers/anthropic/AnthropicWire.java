@@ -24,7 +24,7 @@ import okhttp3.Headers;
 /** The copied wire samples, test models, and helpers to serve and read them. */
 final class AnthropicWire {
   /** A key distinctive enough to find if it ever leaks into a message or log line. */
-  static final String KEY = "sk-ant-api03-TEST-SECRET-c0ffee-4242";
+  static final String KEY = "test-anthropic-key-SECRET-c0ffee-4242";
   static final Instant NOW = Instant.parse("2026-11-23T13:02:41Z");
   static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
 

@@ -79,4 +79,33 @@ class RateLimitHeadersTest {
     assertThat(info.retryAfterHint()).contains(Duration.ofSeconds(2));
     assertThat(info.requestWindow()).isEmpty();
   }
+
+  @Test
+  void readsOpenAiStyleHeadersWithGoDurations() {
+    Headers headers = new Headers.Builder()
+        .add("x-ratelimit-limit-requests", "500")
+        .add("x-ratelimit-remaining-requests", "499")
+        .add("x-ratelimit-reset-requests", "120ms")
+        .add("x-ratelimit-limit-tokens", "30000")
+        .add("x-ratelimit-remaining-tokens", "29000")
+        .add("x-ratelimit-reset-tokens", "6m0s")
+        .build();
+    RateLimitInfo info = RateLimitHeaders.parseOpenAiStyle(headers, CLOCK);
+    assertThat(info.requests()).isEqualTo(new RateLimitInfo.Window(500, 499, NOW.plusMillis(120)));
+    assertThat(info.tokens()).isEqualTo(new RateLimitInfo.Window(30000, 29000, NOW.plusSeconds(360)));
+    assertThat(info.inputTokens()).isNull();
+  }
+
+  @Test
+  void readsOpenRoutersPlainHeadersWithEpochMillisReset() {
+    Headers headers = new Headers.Builder()
+        .add("x-ratelimit-limit", "20")
+        .add("x-ratelimit-remaining", "0")
+        .add("x-ratelimit-reset", String.valueOf(NOW.plusSeconds(30).toEpochMilli()))
+        .build();
+    RateLimitInfo info = RateLimitHeaders.parseOpenAiStyle(headers, CLOCK);
+    assertThat(info.requests()).isEqualTo(new RateLimitInfo.Window(20, 0, NOW.plusSeconds(30)));
+    assertThat(info.tokens()).isNull();
+    assertThat(RateLimitHeaders.parseOpenAiStyle(Headers.of("x-ratelimit-reset", "soon"), CLOCK)).isNull();
+  }
 }
