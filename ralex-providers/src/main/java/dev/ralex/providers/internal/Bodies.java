@@ -15,12 +15,13 @@ public final class Bodies {
   /**
    * The whole body as UTF-8 text.
    *
-   * @throws IOException if reading fails or the body is larger than {@link Json#MAX_BODY_BYTES}
+   * @throws OversizedResponseException if the body is larger than {@link Json#MAX_BODY_BYTES}
+   * @throws IOException if reading fails
    */
   public static String readUtf8(ResponseBody body) throws IOException {
     BufferedSource source = body.source();
     if (source.request(Json.MAX_BODY_BYTES + 1)) {
-      throw new IOException("response body larger than " + Json.MAX_BODY_BYTES + " bytes");
+      throw new OversizedResponseException("response body larger than " + Json.MAX_BODY_BYTES + " bytes");
     }
     return source.getBuffer().readUtf8();
   }

@@ -107,6 +107,9 @@ public final class Failures {
     if (cancelled) {
       return new StreamCancelledException("the call was cancelled", details, e);
     }
+    if (e instanceof OversizedResponseException) {
+      return new ProviderException(e.getMessage(), false, details, e);
+    }
     if (e instanceof SocketTimeoutException
         || (e instanceof InterruptedIOException && "timeout".equals(e.getMessage()))) {
       return new LlmTimeoutException("timed out: " + e.getMessage(), details, e);

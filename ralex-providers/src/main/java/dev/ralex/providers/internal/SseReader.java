@@ -104,7 +104,7 @@ public final class SseReader {
           }
           data.append('\n').append(value);
           if (data.length() > maxEventChars) {
-            throw new IOException("server-sent event larger than " + maxEventChars + " characters");
+            throw new OversizedResponseException("server-sent event larger than " + maxEventChars + " characters");
           }
         }
         inEvent = true;
@@ -135,7 +135,7 @@ public final class SseReader {
     }
     // No newline within the limit: either the stream ended (return the rest) or the line is too long.
     if (source.request(maxEventChars + 2)) {
-      throw new IOException("server-sent event line longer than " + maxEventChars + " bytes");
+      throw new OversizedResponseException("server-sent event line longer than " + maxEventChars + " bytes");
     }
     if (source.exhausted()) {
       return null;

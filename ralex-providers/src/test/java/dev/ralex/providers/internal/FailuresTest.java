@@ -128,6 +128,10 @@ class FailuresTest {
     LlmException reset = Failures.forIo(new IOException("unexpected end of stream"), false, DETAILS);
     assertThat(reset).isInstanceOf(NetworkException.class);
     assertThat(reset.isRetryable()).isTrue();
+    LlmException runaway = Failures.forIo(new OversizedResponseException("response body larger than 64 MB"), false,
+        DETAILS);
+    assertThat(runaway.kind()).isEqualTo(dev.ralex.api.ErrorKind.PROVIDER_ERROR);
+    assertThat(runaway.isRetryable()).isFalse();
   }
 
   @Test
