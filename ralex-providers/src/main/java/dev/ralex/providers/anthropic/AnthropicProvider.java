@@ -21,6 +21,7 @@ import dev.ralex.providers.internal.Json;
 import dev.ralex.providers.internal.ProviderHttp;
 import dev.ralex.providers.internal.RateLimitHeaders;
 import dev.ralex.providers.internal.RetryHints;
+import dev.ralex.providers.internal.StreamingHttp;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.EnumSet;
@@ -69,10 +70,15 @@ import org.slf4j.LoggerFactory;
  * exception with the status. The {@code anthropic-ratelimit-*} and {@code retry-after} headers are exposed on
  * responses ({@link ChatResponse#rateLimits()}) and on exceptions ({@link LlmException#rateLimits()}).
  *
- * <p><b>Threads.</b> Thread-safe and meant to be shared. {@link #chatAsync} and {@link #stream} use OkHttp's
- * {@code enqueue}: no thread waits for the server to answer; a stream is read on one of OkHttp's dispatcher
- * threads, which runs every handler callback of that stream, in order. {@link #close()} does nothing: the HTTP
- * client is shared by every provider (see {@link ProviderHttp}), and its pool evicts idle connections itself.
+ * <p><b>Threads.</b> Thread-safe and meant to be shared. {@link #chatAsync} uses OkHttp's {@code enqueue}: no
+ * thread waits for the server to answer. {@link #stream} uses the JDK's non-blocking {@code HttpClient} (see
+ * {@link StreamingHttp}): bytes are pushed to the stream as they arrive, so an open stream holds no thread, and a
+ * thousand streams at once need no more threads than one. Every handler callback of one stream runs in order and
+ * never overlapping, on one of a few shared threads, so handlers should not block. Streams use the connect and
+ * read timeouts of the OkHttp client (a stream silent for the read timeout fails with an {@link
+ * dev.ralex.api.LlmTimeoutException}); OkHttp interceptors, proxies and the like do not apply to them. {@link
+ * #close()} does nothing: the HTTP clients are shared by every provider (see {@link ProviderHttp}), and their
+ * pools evict idle connections themselves.
  */
 public final class AnthropicProvider implements LlmProvider {
   /** The provider id, the prefix of its model ids. */
@@ -89,6 +95,8 @@ public final class AnthropicProvider implements LlmProvider {
 
   private final OkHttpClient client;
   private final HttpUrl messagesUrl;
+  private final java.net.URI messagesUri;
+  private final StreamingHttp streaming;
   private final String baseUrl;
   private final AnthropicVersion version;
   private final String authHeader;
@@ -125,7 +133,12 @@ public final class AnthropicProvider implements LlmProvider {
       this.authValue = "Bearer " + b.authToken.reveal();
       this.secret = b.authToken.reveal();
     }
+    this.messagesUri = messagesUrl.uri();
     this.client = b.httpClient != null ? b.httpClient : ProviderHttp.shared();
+    // Streams go over the JDK's selector-based client (no thread per open stream), with the OkHttp client's
+    // connect and read timeouts, so one set of settings governs both.
+    this.streaming = StreamingHttp.of(java.time.Duration.ofMillis(client.connectTimeoutMillis()),
+        java.time.Duration.ofMillis(client.readTimeoutMillis()));
     this.clock = b.clock;
   }
 
@@ -215,8 +228,9 @@ public final class AnthropicProvider implements LlmProvider {
   }
 
   /**
-   * Streams the answer over server-sent events and returns at once. The handler's callbacks run on one OkHttp
-   * dispatcher thread, in order; {@link StreamHandle#cancel()} cancels the HTTP call and closes its connection,
+   * Streams the answer over server-sent events and returns at once, holding no thread while the stream is open.
+   * The handler's callbacks run in order, never overlapping, on the streaming transport's shared threads; {@link
+   * StreamHandle#cancel()} cancels the HTTP exchange and closes its connection,
    * and the handler then gets one {@link dev.ralex.api.StreamCancelledException}. A stream that ends before
    * {@code message_stop} fails with a {@link dev.ralex.api.NetworkException}; the deltas delivered stand.
    *
@@ -225,11 +239,24 @@ public final class AnthropicProvider implements LlmProvider {
   @Override
   public StreamHandle stream(ModelInfo model, ChatRequest request, StreamHandler handler) {
     Objects.requireNonNull(handler, "handler");
-    Request http = httpRequest(model, request, true);
-    Call call = client.newCall(http);
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(request, "request");
+    AnthropicRequests.check(model, request, version);
+    byte[] body = AnthropicRequests.write(model, request, true);
+    if (LOG.isDebugEnabled()) {
+      // Never headers: they hold the key.
+      LOG.debug("POST {} model={} stream=true ({} bytes)", messagesUrl, model.providerModelId(), body.length);
+    }
+    java.net.http.HttpRequest http = StreamingHttp.request(messagesUri)
+        .header(authHeader, authValue)
+        .header("anthropic-version", version.value())
+        .header("accept", "text/event-stream")
+        .header("content-type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
+        .build();
     AnthropicStream stream = new AnthropicStream(model, handler, clock, secret);
-    stream.start(call);
-    return StreamHandle.of(stream.completion(), call::cancel);
+    stream.start(streaming, http);
+    return StreamHandle.of(stream.completion(), stream::cancel);
   }
 
   private Request httpRequest(ModelInfo model, ChatRequest request, boolean stream) {

@@ -26,6 +26,7 @@ import dev.ralex.providers.internal.Json;
 import dev.ralex.providers.internal.RateLimitHeaders;
 import dev.ralex.providers.internal.RetryHints;
 import dev.ralex.providers.internal.SseReader;
+import dev.ralex.providers.internal.StreamingHttp;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -36,18 +37,24 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.Headers;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One streamed answer: the OkHttp callback that reads the {@code text/event-stream} body on the dispatcher's
- * thread, and the state that assembles the answer from its events. Every handler callback runs on that one
- * thread, in order, so callbacks never overlap; the terminal callback runs exactly once, guarded by {@link
- * #ended}, whichever of completion, failure and cancellation comes first.
+ * One streamed answer: the receiver of a non-blocking {@link StreamingHttp} exchange, to which the transport
+ * pushes the response and each event of the {@code text/event-stream} body as bytes arrive, and the state that
+ * assembles the answer from those events. The transport never overlaps its calls and makes them in order, so
+ * handler callbacks never overlap either (they run on the transport's shared threads, no thread per stream); the
+ * terminal callback runs exactly once, guarded by {@link #ended}, whichever of completion, failure and
+ * cancellation comes first.
+ *
+ * <p>The OkHttp {@link Callback} entry point ({@link #onResponse(Call, Response)}, blocking reads) remains so the
+ * parser can be driven alone by the SSE parsing benchmark; the provider streams through {@link #start}.
  */
-final class AnthropicStream implements Callback, SseReader.Listener {
+final class AnthropicStream implements Callback, StreamingHttp.Receiver {
   private static final Logger LOG = LoggerFactory.getLogger(AnthropicStream.class);
 
   private final ModelInfo model;
@@ -66,6 +73,10 @@ final class AnthropicStream implements Callback, SseReader.Listener {
   private StopReason stopReason;
   private final Map<Integer, Block> blocks = new TreeMap<>();
   private volatile Call call;
+  private volatile StreamingHttp.Exchange exchange;
+  // Set by the transport's first call, before any other: the status and headers of the response.
+  private int status;
+  private Headers headers;
 
   AnthropicStream(ModelInfo model, StreamHandler handler, Clock clock, String secret) {
     this.model = model;
@@ -78,10 +89,81 @@ final class AnthropicStream implements Callback, SseReader.Listener {
     return completion;
   }
 
-  /** Starts the call; the handler hears from the dispatcher's thread from now on. */
-  void start(Call call) {
-    this.call = call;
-    call.enqueue(this);
+  /** Sends the request; the handler hears from the transport's threads from now on. */
+  void start(StreamingHttp http, java.net.http.HttpRequest request) {
+    this.exchange = http.send(request, this);
+  }
+
+  /** Cancels the stream, closing its connection; the handler gets one cancellation unless it has ended. */
+  void cancel() {
+    Call c = call;
+    if (c != null) {
+      c.cancel();
+    }
+    StreamingHttp.Exchange e = exchange;
+    if (e != null) {
+      e.cancel();
+    }
+  }
+
+  private boolean isCancelled() {
+    Call c = call;
+    if (c != null) {
+      return c.isCanceled();
+    }
+    StreamingHttp.Exchange e = exchange;
+    return e != null && e.isCancelled();
+  }
+
+  @Override
+  public StreamingHttp.BodyMode onResponse(int status, Headers headers) {
+    this.status = status;
+    this.headers = headers;
+    requestId = headers.get("request-id");
+    rateLimits = RateLimitHeaders.parse(headers, AnthropicResponses.RATE_LIMIT_PREFIX, clock);
+    if (status < 200 || status >= 300) {
+      return StreamingHttp.BodyMode.ERROR_PREFIX;
+    }
+    String contentType = headers.get("content-type");
+    if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      // Not a stream: a gateway that ignored "stream": true, or an error object under 200. Map it whole.
+      return StreamingHttp.BodyMode.WHOLE;
+    }
+    return StreamingHttp.BodyMode.EVENTS;
+  }
+
+  @Override
+  public void onBody(String body) {
+    if (status < 200 || status >= 300) {
+      fail(AnthropicResponses.httpError(status, body, headers.get("content-type"),
+          RetryHints.retryAfter(headers, clock), details(status), secret));
+      return;
+    }
+    deliverWhole(body, status);
+  }
+
+  @Override
+  public void onEnd(boolean clean) {
+    if (ended.get()) {
+      return;
+    }
+    if (isCancelled()) {
+      fail(cancelled());
+      return;
+    }
+    fail(new NetworkException((clean ? "the stream ended before message_stop"
+        : "the stream was cut off in the middle of an event") + "; what arrived was delivered", details(status)));
+  }
+
+  @Override
+  public void onFailure(Throwable failure, boolean cancelled) {
+    if (failure instanceof IOException e) {
+      fail(Failures.forIo(e, cancelled, details(status)));
+    } else if (failure instanceof LlmException e) {
+      fail(e);
+    } else {
+      fail(new ProviderException("handling the stream failed: " + failure, false, details(status), failure));
+    }
   }
 
   @Override
@@ -132,7 +214,7 @@ final class AnthropicStream implements Callback, SseReader.Listener {
 
   @Override
   public boolean onEvent(String event, String data) {
-    if (call.isCanceled()) {
+    if (isCancelled()) {
       fail(cancelled()); // Deterministic: once cancelled, no further event reaches the handler.
       return false;
     }

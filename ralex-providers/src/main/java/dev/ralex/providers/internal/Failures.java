@@ -110,7 +110,7 @@ public final class Failures {
     if (e instanceof OversizedResponseException) {
       return new ProviderException(e.getMessage(), false, details, e);
     }
-    if (e instanceof SocketTimeoutException
+    if (e instanceof SocketTimeoutException || e instanceof java.net.http.HttpTimeoutException
         || (e instanceof InterruptedIOException && "timeout".equals(e.getMessage()))) {
       return new LlmTimeoutException("timed out: " + e.getMessage(), details, e);
     }

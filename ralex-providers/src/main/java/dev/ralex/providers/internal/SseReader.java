@@ -13,6 +13,9 @@ import okio.BufferedSource;
  *
  * <p>Memory is bounded: a line or an event longer than {@link #MAX_EVENT_CHARS} fails the read with an {@link
  * IOException} instead of buffering without end, so a broken or hostile server cannot exhaust the heap.
+ *
+ * <p>This is the pull form, for a blocking body; {@link SseDecoder} is the push form, for bytes that arrive in
+ * callbacks. Both apply the same line rules ({@code SseLines}).
  */
 public final class SseReader {
   /** The longest line, and the largest event, the reader accepts, in bytes of UTF-8 (and so at most in chars). */
@@ -32,7 +35,6 @@ public final class SseReader {
 
   private final BufferedSource source;
   private final long maxEventChars;
-  private final StringBuilder data = new StringBuilder(256);
 
   /** A reader of {@code source}. */
   public SseReader(BufferedSource source) {
@@ -53,68 +55,14 @@ public final class SseReader {
    * @throws IOException if reading fails, or a line or event is larger than the limit
    */
   public boolean readAll(Listener listener) throws IOException {
-    String type = null;
-    boolean inEvent = false;
-    // The usual event has one data line: it is kept as read and handed over without a copy; only a second
-    // data line moves the text into the builder.
-    String firstData = null;
-    boolean multiLine = false;
-    boolean first = true;
-    data.setLength(0);
+    SseLines lines = new SseLines(maxEventChars);
     String line;
     while ((line = readLine()) != null) {
-      if (first) {
-        first = false;
-        if (!line.isEmpty() && line.charAt(0) == '\uFEFF') {
-          line = line.substring(1); // The spec allows one byte-order mark before the first line.
-        }
+      if (!lines.line(line, listener)) {
+        return true;
       }
-      if (line.isEmpty()) {
-        if (inEvent) {
-          String eventData = multiLine ? data.toString() : firstData != null ? firstData : "";
-          if (!listener.onEvent(type, eventData)) {
-            return true;
-          }
-          type = null;
-          inEvent = false;
-          firstData = null;
-          multiLine = false;
-          data.setLength(0);
-        }
-        continue;
-      }
-      if (line.charAt(0) == ':') {
-        continue; // A comment, such as OpenRouter's ": OPENROUTER PROCESSING" keep-alive.
-      }
-      int colon = line.indexOf(':');
-      int fieldEnd = colon < 0 ? line.length() : colon;
-      int valueStart = colon < 0 ? line.length() : colon + 1;
-      if (valueStart < line.length() && line.charAt(valueStart) == ' ') {
-        valueStart++;
-      }
-      if (fieldEnd == 4 && line.startsWith("data")) {
-        String value = line.substring(valueStart);
-        if (firstData == null && !multiLine) {
-          firstData = value;
-        } else {
-          // Lines join with '\n' even when one is empty ("data:" then "data: x" is "\nx"), as the spec says.
-          if (!multiLine) {
-            data.append(firstData);
-            multiLine = true;
-          }
-          data.append('\n').append(value);
-          if (data.length() > maxEventChars) {
-            throw new OversizedResponseException("server-sent event larger than " + maxEventChars + " characters");
-          }
-        }
-        inEvent = true;
-      } else if (fieldEnd == 5 && line.startsWith("event")) {
-        type = line.substring(valueStart);
-        inEvent = true;
-      }
-      // id, retry and unknown fields carry nothing Ralex uses.
     }
-    return !inEvent;
+    return !lines.inEvent();
   }
 
   /**
