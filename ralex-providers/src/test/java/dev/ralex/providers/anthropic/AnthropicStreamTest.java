@@ -48,6 +48,10 @@ class AnthropicStreamTest {
   }
 
   private RecordingHandler stream(MockResponse response) throws InterruptedException {
+    return stream(response, provider);
+  }
+
+  private RecordingHandler stream(MockResponse response, AnthropicProvider provider) throws InterruptedException {
     server.enqueue(response);
     RecordingHandler handler = new RecordingHandler();
     StreamHandle handle = provider.stream(HAIKU, ChatRequest.of("hi"), handler);
@@ -375,5 +379,50 @@ class AnthropicStreamTest {
     assertThat(h.text.toString()).isEqualTo("Hello, wörld! 你好 👋");
     assertThat(h.error.kind()).isEqualTo(ErrorKind.OVERLOADED);
     assertThat(h.events).containsExactly("usage", "text", "text", "error");
+  }
+
+  /** A provider made from settings, as Ralex makes it, with a short read timeout. */
+  private AnthropicProvider withReadTimeout(String readTimeout) {
+    return (AnthropicProvider) new AnthropicProviderFactory().create(dev.ralex.api.ProviderConfig.of(
+        java.util.Map.of("apiKey", KEY, "baseUrl", server.url("/").toString(), "readTimeout", readTimeout),
+        name -> null));
+  }
+
+  @Test
+  void aStreamSilentForTheReadTimeoutFailsWithATimeoutAfterWhatArrived() throws Exception {
+    String sample = AnthropicWire.text("stream-text.sse");
+    String head = sample.substring(0, sample.indexOf("event: content_block_stop"));
+    server.enqueue(new MockResponse.Builder().code(200).addHeader("content-type", "text/event-stream")
+        .addHeader("request-id", "req_stream").body(new StallingBody(head, release)).build());
+    RecordingHandler h = new RecordingHandler();
+    StreamHandle handle = withReadTimeout("300ms").stream(HAIKU, ChatRequest.of("hi"), h);
+    h.awaitEnd();
+    assertThat(h.error).isInstanceOf(dev.ralex.api.LlmTimeoutException.class);
+    assertThat(h.error.getMessage()).contains("readTimeout").doesNotContain(KEY);
+    assertThat(h.error.requestId()).contains("req_stream");
+    assertThat(h.text.toString()).isEqualTo("Hello, wörld! 你好 👋");
+    assertThat(h.events).containsExactly("usage", "text", "text", "error");
+    assertThat(h.terminals.get()).isEqualTo(1);
+    assertThat(handle.completion()).isCompletedExceptionally();
+  }
+
+  @Test
+  void noHeadersWithinTheReadTimeoutIsATimeoutToo() throws Exception {
+    server.enqueue(new MockResponse.Builder().code(200).headersDelay(5, TimeUnit.SECONDS)
+        .body(AnthropicWire.text("stream-text.sse")).build());
+    RecordingHandler h = new RecordingHandler();
+    withReadTimeout("300ms").stream(HAIKU, ChatRequest.of("hi"), h);
+    h.awaitEnd();
+    assertThat(h.error).isInstanceOf(dev.ralex.api.LlmTimeoutException.class);
+    assertThat(h.events).containsExactly("error");
+  }
+
+  @Test
+  void theReadTimeoutIsForSilenceNotForTheWholeStream() throws Exception {
+    // 981 bytes at 64 bytes every 60 ms: about a second in all, never 400 ms without a byte.
+    RecordingHandler h = stream(AnthropicWire.sse(AnthropicWire.text("stream-text.sse"))
+        .throttleBody(64, 60, TimeUnit.MILLISECONDS).build(), withReadTimeout("400ms"));
+    assertThat(h.error).isNull();
+    assertThat(h.response).isEqualTo(blocking("response-text-as-streamed.json"));
   }
 }
