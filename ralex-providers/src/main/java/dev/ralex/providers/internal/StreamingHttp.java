@@ -99,6 +99,20 @@ public final class StreamingHttp {
     return b;
   }
 
+  /**
+   * Copies {@code headers} onto {@code request}, leaving out those the JDK client sets itself and refuses
+   * ({@code Connection}, {@code Content-Length}, {@code Expect}, {@code Host}, {@code Upgrade}).
+   */
+  public static void copyHeaders(Headers headers, HttpRequest.Builder request) {
+    for (int i = 0; i < headers.size(); i++) {
+      String name = headers.name(i);
+      switch (name.toLowerCase(java.util.Locale.ROOT)) {
+        case "connection", "content-length", "expect", "host", "upgrade" -> { }
+        default -> request.header(name, headers.value(i));
+      }
+    }
+  }
+
   /** The JDK's headers as OkHttp's, for the helpers that read them ({@link RateLimitHeaders}, {@link RetryHints}). */
   public static Headers headers(HttpHeaders headers) {
     Headers.Builder b = new Headers.Builder();

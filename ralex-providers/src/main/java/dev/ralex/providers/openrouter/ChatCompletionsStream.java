@@ -18,11 +18,10 @@ import dev.ralex.api.StreamHandler;
 import dev.ralex.api.ThinkingBlock;
 import dev.ralex.api.ToolUseBlock;
 import dev.ralex.api.Usage;
-import dev.ralex.providers.internal.Bodies;
 import dev.ralex.providers.internal.Failures;
 import dev.ralex.providers.internal.Json;
 import dev.ralex.providers.internal.RateLimitHeaders;
-import dev.ralex.providers.internal.SseReader;
+import dev.ralex.providers.internal.StreamingHttp;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -30,17 +29,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.Headers;
-import okhttp3.Response;
 
 /**
  * One streamed chat completion: reads the {@code text/event-stream} body, forwards deltas to the handler, and
  * assembles the same {@link ChatResponse} the non-streaming call would return. One instance per stream.
  *
- * <p>Threading: events are read on an OkHttp dispatcher thread; {@link StreamHandle#cancel()} may come from any
- * thread. Every handler callback runs under this object's lock and only while the stream has not ended, so
+ * <p>Threading: the non-blocking transport ({@link StreamingHttp}) pushes the response and its events from its
+ * shared threads, one call at a time, so an open stream holds no thread; {@link StreamHandle#cancel()} may come
+ * from any thread. Every handler callback runs under this object's lock and only while the stream has not ended, so
  * callbacks never overlap, nothing follows the terminal callback, and exactly one of {@code onComplete} and
  * {@code onError} is called.
  *
@@ -52,11 +49,11 @@ import okhttp3.Response;
  * call's position in the final content (reasoning, then text, then tool calls), computed from what has arrived
  * so far; a server that sends text after a tool call has started would shift it.
  */
-final class ChatCompletionsStream implements Callback, SseReader.Listener {
+final class ChatCompletionsStream implements StreamingHttp.Receiver {
   private final OpenAiCompatibleProvider.Settings settings;
   private final ModelInfo model;
   private final StreamHandler handler;
-  private final Call call;
+  private volatile StreamingHttp.Exchange exchange;
   private final CompletableFuture<ChatResponse> completion = new CompletableFuture<>();
   private final StreamHandle handle;
 
@@ -74,6 +71,7 @@ final class ChatCompletionsStream implements Callback, SseReader.Listener {
   private Usage usage = Usage.ZERO;
   private BigDecimal cost = BigDecimal.ZERO;
   private Headers headers = Headers.of();
+  private int status;
   private RateLimitInfo rateLimits;
   private ErrorDetails details;
 
@@ -84,14 +82,17 @@ final class ChatCompletionsStream implements Callback, SseReader.Listener {
     int blockIndex;
   }
 
-  ChatCompletionsStream(OpenAiCompatibleProvider.Settings settings, ModelInfo model, StreamHandler handler,
-      Call call) {
+  ChatCompletionsStream(OpenAiCompatibleProvider.Settings settings, ModelInfo model, StreamHandler handler) {
     this.settings = settings;
     this.model = model;
     this.handler = handler;
-    this.call = call;
     this.details = ErrorDetails.of(settings.id());
     this.handle = StreamHandle.of(completion, this::cancel);
+  }
+
+  /** Sends the request; the handler hears from the transport's threads from now on. */
+  void start(StreamingHttp http, java.net.http.HttpRequest request) {
+    exchange = http.send(request, this);
   }
 
   StreamHandle handle() {
@@ -99,8 +100,15 @@ final class ChatCompletionsStream implements Callback, SseReader.Listener {
   }
 
   private void cancel() {
-    call.cancel(); // Closes the connection; the reading thread then fails with an IOException, ignored below.
+    abort(); // Closes the connection; what the transport then reports is ignored, the stream having ended.
     fail(new StreamCancelledException("the stream was cancelled", currentDetails()));
+  }
+
+  private void abort() {
+    StreamingHttp.Exchange e = exchange;
+    if (e != null) {
+      e.cancel();
+    }
   }
 
   private synchronized ErrorDetails currentDetails() {
@@ -108,48 +116,62 @@ final class ChatCompletionsStream implements Callback, SseReader.Listener {
   }
 
   @Override
-  public void onFailure(Call c, IOException e) {
-    fail(Failures.forIo(e, c.isCanceled(), currentDetails()));
+  public StreamingHttp.BodyMode onResponse(int code, Headers responseHeaders) {
+    synchronized (this) {
+      status = code;
+      headers = responseHeaders;
+      rateLimits = RateLimitHeaders.parseOpenAiStyle(headers, settings.clock());
+      details = ChatCompletionsResponses.details(settings, code, headers, rateLimits);
+    }
+    if (code < 200 || code >= 300) {
+      return StreamingHttp.BodyMode.WHOLE; // An error body, read whole as the blocking path reads it.
+    }
+    String type = responseHeaders.get("Content-Type");
+    if (type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      // A server that answers a stream request with one JSON body: an error object, or a whole completion.
+      return StreamingHttp.BodyMode.WHOLE;
+    }
+    return StreamingHttp.BodyMode.EVENTS;
   }
 
   @Override
-  public void onResponse(Call c, Response response) {
-    try (response) {
-      synchronized (this) {
-        headers = response.headers();
-        rateLimits = RateLimitHeaders.parseOpenAiStyle(headers, settings.clock());
-        details = ChatCompletionsResponses.details(settings, response.code(), headers, rateLimits);
-      }
-      if (!response.isSuccessful()) {
-        String body = Bodies.readUtf8(response.body());
-        fail(ChatCompletionsResponses.httpError(settings, response.code(), headers, body, rateLimits));
+  public void onBody(String body) {
+    int code;
+    Headers h;
+    RateLimitInfo limits;
+    synchronized (this) {
+      code = status;
+      h = headers;
+      limits = rateLimits;
+    }
+    if (code < 200 || code >= 300) {
+      fail(ChatCompletionsResponses.httpError(settings, code, h, body, limits));
+      return;
+    }
+    replay(ChatCompletionsResponses.parse(settings, model, code, h, body, limits));
+  }
+
+  @Override
+  public void onEnd(boolean atBoundary) {
+    synchronized (this) {
+      if (ended) {
         return;
       }
-      String type = response.header("Content-Type", "");
-      if (type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-        // A server that answers a stream request with one JSON body: an error object, or a whole completion.
-        String body = Bodies.readUtf8(response.body());
-        replay(ChatCompletionsResponses.parse(settings, model, response.code(), headers, body, rateLimits));
-        return;
-      }
-      boolean atBoundary = new SseReader(response.body().source()).readAll(this);
-      synchronized (this) {
-        if (ended) {
-          return;
-        }
-      }
-      if (!done) {
-        fail(new NetworkException("the stream ended before [DONE]"
-            + (atBoundary ? "" : ", in the middle of an event"), currentDetails()));
-        return;
-      }
-      complete();
-    } catch (IOException e) {
-      fail(Failures.forIo(e, c.isCanceled(), currentDetails()));
-    } catch (LlmException e) {
-      fail(e);
-    } catch (RuntimeException e) {
-      fail(LlmProvider.unwrap(e));
+    }
+    if (!done) {
+      fail(new NetworkException("the stream ended before [DONE]"
+          + (atBoundary ? "" : ", in the middle of an event"), currentDetails()));
+      return;
+    }
+    complete();
+  }
+
+  @Override
+  public void onFailure(Throwable failure, boolean cancelled) {
+    if (failure instanceof IOException e) {
+      fail(Failures.forIo(e, cancelled, currentDetails()));
+    } else {
+      fail(LlmProvider.unwrap(failure));
     }
   }
 
@@ -331,7 +353,7 @@ final class ChatCompletionsStream implements Callback, SseReader.Listener {
       return;
     }
     ended = true;
-    call.cancel(); // Releases the connection if the failure came from the body rather than the socket.
+    abort(); // Releases the connection if the failure came from the body rather than the socket.
     try {
       handler.onError(error);
     } finally {

@@ -17,6 +17,7 @@ import dev.ralex.providers.internal.Failures;
 import dev.ralex.providers.internal.Json;
 import dev.ralex.providers.internal.RateLimitHeaders;
 import dev.ralex.providers.internal.ProviderHttp;
+import dev.ralex.providers.internal.StreamingHttp;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -56,8 +57,10 @@ import okhttp3.ResponseBody;
  * that cached input is counted beside, not inside, {@code inputTokens}; a {@code usage.cost} the server reports
  * becomes the response's cost.
  *
- * <p>Calls never hold a thread while waiting for the server: {@link #chatAsync} and {@link #stream} use OkHttp's
- * asynchronous calls, and {@link #chat} runs on the caller's thread. The API key is sent only as the {@code
+ * <p>Calls never hold a thread while waiting for the server: {@link #chatAsync} uses OkHttp's asynchronous
+ * calls, {@link #chat} runs on the caller's thread, and {@link #stream} uses the JDK's non-blocking {@code
+ * HttpClient} (see {@code StreamingHttp}), so an open stream holds no thread at all; streams use the connect and
+ * read timeouts of the OkHttp client, while its interceptors and proxy settings do not apply to them. The API key is sent only as the {@code
  * Authorization} header, and appears in no log line, exception or {@link #toString()}.
  */
 public final class OpenAiCompatibleProvider implements LlmProvider {
@@ -65,6 +68,8 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
 
   final Settings settings;
   private final HttpUrl endpoint;
+  private final java.net.URI endpointUri;
+  private final StreamingHttp streaming;
   private final Headers headers;
   private final Customizer customizer;
   private final String name;
@@ -87,6 +92,11 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
     this.settings = new Settings(id, base, b.client, b.clock, b.streamUsage, b.topK, b.maxTokensField);
     // addPathSegments replaces a trailing empty segment, so ".../v1" and ".../v1/" both give ".../v1/chat/completions".
     this.endpoint = base.newBuilder().addPathSegments("chat/completions").build();
+    this.endpointUri = endpoint.uri();
+    // Streams go over the JDK's selector-based client (no thread per open stream), with the OkHttp client's
+    // connect and read timeouts, so one set of settings governs both.
+    this.streaming = StreamingHttp.of(java.time.Duration.ofMillis(b.client.connectTimeoutMillis()),
+        java.time.Duration.ofMillis(b.client.readTimeoutMillis()));
     Headers.Builder h = new Headers.Builder();
     b.headers.forEach(h::set);
     if (b.apiKey != null) {
@@ -180,32 +190,29 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
   @Override
   public StreamHandle stream(ModelInfo model, ChatRequest request, StreamHandler handler) {
     Objects.requireNonNull(handler, "handler");
-    Call call;
+    java.net.http.HttpRequest http;
     try {
-      call = newCall(model, request, true);
+      byte[] bytes = requestBody(model, request, true);
+      java.net.http.HttpRequest.Builder b = StreamingHttp.request(endpointUri);
+      StreamingHttp.copyHeaders(headers, b);
+      http = b.setHeader("Accept", "text/event-stream")
+          .setHeader("Content-Type", JSON.toString())
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes))
+          .build();
     } catch (LlmException e) {
       CompletableFuture<ChatResponse> failed = new CompletableFuture<>();
       failed.completeExceptionally(e);
       handler.onError(e);
       return StreamHandle.of(failed, () -> {});
     }
-    ChatCompletionsStream stream = new ChatCompletionsStream(settings, model, handler, call);
-    call.enqueue(stream);
+    ChatCompletionsStream stream = new ChatCompletionsStream(settings, model, handler);
+    stream.start(streaming, http);
     return stream.handle();
   }
 
   /** Builds the HTTP call; validation failures are thrown before anything is sent. */
   private Call newCall(ModelInfo model, ChatRequest request, boolean stream) {
-    Objects.requireNonNull(model, "model");
-    Objects.requireNonNull(request, "request");
-    ObjectNode body = ChatCompletionsRequests.body(settings, model, request, stream);
-    customizer.customize(body, model, request);
-    byte[] bytes;
-    try {
-      bytes = Json.MAPPER.writeValueAsBytes(body);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise a request body", e); // A JSON tree always serialises.
-    }
+    byte[] bytes = requestBody(model, request, stream);
     Request http = new Request.Builder()
         .url(endpoint)
         .headers(headers)
@@ -213,6 +220,19 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
         .post(RequestBody.create(bytes, JSON))
         .build();
     return settings.client().newCall(http);
+  }
+
+  /** The request body; validation failures are thrown before anything is sent. */
+  private byte[] requestBody(ModelInfo model, ChatRequest request, boolean stream) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(request, "request");
+    ObjectNode body = ChatCompletionsRequests.body(settings, model, request, stream);
+    customizer.customize(body, model, request);
+    try {
+      return Json.MAPPER.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise a request body", e); // A JSON tree always serialises.
+    }
   }
 
   private ChatResponse read(ModelInfo model, Response response) throws IOException {

@@ -341,4 +341,21 @@ class OpenRouterStreamTest {
     }
     throw new IllegalArgumentException("not found");
   }
+
+  @Test
+  void aServerSilentForTheReadTimeoutFailsTheStreamWithATimeout() throws Exception {
+    server.enqueue(new MockResponse.Builder().headersDelay(5, TimeUnit.SECONDS)
+        .setHeader("Content-Type", "text/event-stream").body(Wire.buffer("stream-text.sse")).build());
+    dev.ralex.api.LlmProvider provider = new OpenRouterProviderFactory().create(dev.ralex.api.ProviderConfig.of(
+        java.util.Map.of("apiKey", Wire.KEY, "baseUrl", server.url("/api/v1").toString(), "readTimeout", "300ms"),
+        name -> null));
+    Wire.Recorder recorder = new Wire.Recorder();
+    StreamHandle handle = provider.stream(LLAMA, ChatRequest.of("hi"), recorder);
+    ExecutionException e = org.assertj.core.api.Assertions.catchThrowableOfType(ExecutionException.class,
+        () -> handle.completion().get(10, TimeUnit.SECONDS));
+    assertThat(e.getCause()).isInstanceOf(dev.ralex.api.LlmTimeoutException.class);
+    assertThat(e.getCause().getMessage()).contains("readTimeout").doesNotContain(Wire.KEY);
+    assertThat(recorder.errors).containsExactly((dev.ralex.api.LlmException) e.getCause());
+    assertThat(recorder.completions).isEmpty();
+  }
 }
