@@ -15,9 +15,13 @@ import okhttp3.OkHttpClient;
  *
  * <p>Settings (in a provider's {@link ProviderConfig}, all optional): {@code connectTimeout} (default 10 s),
  * {@code readTimeout} (default 10 minutes: a long answer may pause between tokens), {@code callTimeout} (default
- * none: a stream can last as long as the answer), {@code maxRequests} and {@code maxRequestsPerHost} (default
- * 256 each: concurrent calls, streams included), {@code maxIdleConnections} (default 32) and {@code
- * keepAlive} (default 5 minutes).
+ * none), {@code maxRequests} and {@code maxRequestsPerHost} (default 256 each: concurrent calls), {@code
+ * maxIdleConnections} (default 32) and {@code keepAlive} (default 5 minutes).
+ *
+ * <p>Streams do not use this client: they go over {@link StreamingHttp}, the JDK's non-blocking client, so an open
+ * stream holds no thread. Of the settings above, streams take {@code connectTimeout} and {@code readTimeout} (the
+ * longest silence); the dispatcher limits, the pool settings and {@code callTimeout} apply to blocking and async
+ * calls only.
  */
 public final class ProviderHttp {
   private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);

@@ -59,9 +59,10 @@ import okhttp3.ResponseBody;
  *
  * <p>Calls never hold a thread while waiting for the server: {@link #chatAsync} uses OkHttp's asynchronous
  * calls, {@link #chat} runs on the caller's thread, and {@link #stream} uses the JDK's non-blocking {@code
- * HttpClient} (see {@code StreamingHttp}), so an open stream holds no thread at all; streams use the connect and
- * read timeouts of the OkHttp client, while its interceptors and proxy settings do not apply to them. The API key is sent only as the {@code
- * Authorization} header, and appears in no log line, exception or {@link #toString()}.
+ * HttpClient} (see {@code StreamingHttp}), so an open stream holds no thread at all; streams use the connect
+ * and read timeouts of the OkHttp client, while its interceptors and proxy settings do not apply to them. The
+ * API key is sent only as the {@code Authorization} header, and appears in no log line, exception or {@link
+ * #toString()}.
  */
 public final class OpenAiCompatibleProvider implements LlmProvider {
   private static final MediaType JSON = MediaType.get("application/json");
@@ -182,10 +183,10 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
   /**
    * {@inheritDoc}
    *
-   * <p>Returns at once; the answer arrives on an OkHttp thread. A request that fails validation (such as sampling
-   * parameters for a model without them) is reported through {@link StreamHandler#onError} before this returns.
-   * {@link StreamHandle#cancel()} cancels the HTTP call, closing the connection, and delivers one {@code
-   * StreamCancelledException}.
+   * <p>Returns at once, holding no thread while the stream is open; the events arrive in order on the streaming
+   * transport's shared threads. A request that fails validation (such as sampling parameters for a model without
+   * them) is reported through {@link StreamHandler#onError} before this returns. {@link StreamHandle#cancel()}
+   * cancels the HTTP exchange, closing the connection, and delivers one {@code StreamCancelledException}.
    */
   @Override
   public StreamHandle stream(ModelInfo model, ChatRequest request, StreamHandler handler) {

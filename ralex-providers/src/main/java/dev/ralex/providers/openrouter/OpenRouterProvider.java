@@ -81,7 +81,7 @@ public final class OpenRouterProvider implements LlmProvider {
     return delegate.chatAsync(model, request, executor);
   }
 
-  /** {@inheritDoc} Returns at once; events are delivered on an OkHttp thread. */
+  /** {@inheritDoc} Returns at once; events are delivered in order on the streaming transport's shared threads. */
   @Override
   public StreamHandle stream(ModelInfo model, ChatRequest request, StreamHandler handler) {
     return delegate.stream(model, request, handler);
