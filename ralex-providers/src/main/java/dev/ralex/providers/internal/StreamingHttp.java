@@ -354,7 +354,7 @@ public final class StreamingHttp {
       } else {
         long end = bodyLimit;
         while (end > 0 && (body.getByte(end) & 0xC0) == 0x80) {
-          end--; // Back off to the start of a UTF-8 sequence: continuation bytes are 10xxxxxx.
+          end--; // Back off to the start of a UTF-8 sequence: continuation bytes have 10 as their two top bits.
         }
         Buffer prefix = new Buffer();
         body.copyTo(prefix, 0, end);
