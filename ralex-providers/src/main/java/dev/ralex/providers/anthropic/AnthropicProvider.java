@@ -37,8 +37,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Anthropic's Claude models over the Messages API ({@code POST /v1/messages}): blocking, asynchronous and
@@ -90,7 +88,6 @@ public final class AnthropicProvider implements LlmProvider {
   /** The previous API version, the last that accepts {@code temperature}, {@code top_p} and {@code top_k}. */
   public static final String VERSION_2023_06_01 = AnthropicVersion.V2023_06_01;
 
-  private static final Logger LOG = LoggerFactory.getLogger(AnthropicProvider.class);
   private static final MediaType JSON = MediaType.get("application/json");
 
   private final OkHttpClient client;
@@ -243,19 +240,13 @@ public final class AnthropicProvider implements LlmProvider {
     Objects.requireNonNull(request, "request");
     AnthropicRequests.check(model, request, version);
     byte[] body = AnthropicRequests.write(model, request, true);
-    if (LOG.isDebugEnabled()) {
-      // Never headers: they hold the key.
-      LOG.debug("POST {} model={} stream=true ({} bytes)", messagesUrl, model.providerModelId(), body.length);
-    }
-    java.net.http.HttpRequest http = StreamingHttp.request(messagesUri)
+    java.net.http.HttpRequest.Builder http = StreamingHttp.request(messagesUri)
         .header(authHeader, authValue)
         .header("anthropic-version", version.value())
         .header("accept", "text/event-stream")
-        .header("content-type", "application/json")
-        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body))
-        .build();
+        .header("content-type", "application/json");
     AnthropicStream stream = new AnthropicStream(model, handler, clock, secret);
-    stream.start(streaming, http);
+    stream.start(streaming, http, body);
     return StreamHandle.of(stream.completion(), stream::cancel);
   }
 
@@ -264,10 +255,6 @@ public final class AnthropicProvider implements LlmProvider {
     Objects.requireNonNull(request, "request");
     AnthropicRequests.check(model, request, version);
     byte[] body = AnthropicRequests.write(model, request, stream);
-    if (LOG.isDebugEnabled()) {
-      // Never headers: they hold the key.
-      LOG.debug("POST {} model={} stream={} ({} bytes)", messagesUrl, model.providerModelId(), stream, body.length);
-    }
     return new Request.Builder()
         .url(messagesUrl)
         .header(authHeader, authValue)

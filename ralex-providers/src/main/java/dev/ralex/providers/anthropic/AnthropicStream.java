@@ -20,12 +20,10 @@ import dev.ralex.api.StreamHandler;
 import dev.ralex.api.ThinkingBlock;
 import dev.ralex.api.ToolUseBlock;
 import dev.ralex.api.Usage;
-import dev.ralex.providers.internal.Bodies;
 import dev.ralex.providers.internal.Failures;
 import dev.ralex.providers.internal.Json;
 import dev.ralex.providers.internal.RateLimitHeaders;
 import dev.ralex.providers.internal.RetryHints;
-import dev.ralex.providers.internal.SseReader;
 import dev.ralex.providers.internal.StreamingHttp;
 import java.io.IOException;
 import java.time.Clock;
@@ -35,11 +33,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.Headers;
-import okhttp3.Response;
-import okhttp3.ResponseBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,11 +44,8 @@ import org.slf4j.LoggerFactory;
  * handler callbacks never overlap either (they run on the transport's shared threads, no thread per stream); the
  * terminal callback runs exactly once, guarded by {@link #ended}, whichever of completion, failure and
  * cancellation comes first.
- *
- * <p>The OkHttp {@link Callback} entry point ({@link #onResponse(Call, Response)}, blocking reads) remains so the
- * parser can be driven alone by the SSE parsing benchmark; the provider streams through {@link #start}.
  */
-final class AnthropicStream implements Callback, StreamingHttp.Receiver {
+final class AnthropicStream implements StreamingHttp.Receiver {
   private static final Logger LOG = LoggerFactory.getLogger(AnthropicStream.class);
 
   private final ModelInfo model;
@@ -72,7 +63,6 @@ final class AnthropicStream implements Callback, StreamingHttp.Receiver {
   private Usage usage = Usage.ZERO;
   private StopReason stopReason;
   private final Map<Integer, Block> blocks = new TreeMap<>();
-  private volatile Call call;
   private volatile StreamingHttp.Exchange exchange;
   // Set by the transport's first call, before any other: the status and headers of the response.
   private int status;
@@ -90,16 +80,12 @@ final class AnthropicStream implements Callback, StreamingHttp.Receiver {
   }
 
   /** Sends the request; the handler hears from the transport's threads from now on. */
-  void start(StreamingHttp http, java.net.http.HttpRequest request) {
-    this.exchange = http.send(request, this);
+  void start(StreamingHttp http, java.net.http.HttpRequest.Builder request, byte[] body) {
+    this.exchange = http.post(request, body, this);
   }
 
   /** Cancels the stream, closing its connection; the handler gets one cancellation unless it has ended. */
   void cancel() {
-    Call c = call;
-    if (c != null) {
-      c.cancel();
-    }
     StreamingHttp.Exchange e = exchange;
     if (e != null) {
       e.cancel();
@@ -107,10 +93,6 @@ final class AnthropicStream implements Callback, StreamingHttp.Receiver {
   }
 
   private boolean isCancelled() {
-    Call c = call;
-    if (c != null) {
-      return c.isCanceled();
-    }
     StreamingHttp.Exchange e = exchange;
     return e != null && e.isCancelled();
   }
@@ -163,52 +145,6 @@ final class AnthropicStream implements Callback, StreamingHttp.Receiver {
       fail(e);
     } else {
       fail(new ProviderException("handling the stream failed: " + failure, false, details(status), failure));
-    }
-  }
-
-  @Override
-  public void onFailure(Call call, IOException e) {
-    fail(Failures.forIo(e, call.isCanceled(), details(0)));
-  }
-
-  @Override
-  public void onResponse(Call call, Response response) {
-    this.call = call; // The same call start() enqueued; set here too so the parser can be driven on its own.
-    try (response) {
-      requestId = response.header("request-id");
-      rateLimits = RateLimitHeaders.parse(response.headers(), AnthropicResponses.RATE_LIMIT_PREFIX, clock);
-      ResponseBody body = response.body();
-      if (!response.isSuccessful()) {
-        String text = Bodies.readUtf8Prefix(body, Bodies.MAX_ERROR_BODY_BYTES);
-        fail(AnthropicResponses.httpError(response.code(), text, response.header("content-type"),
-            RetryHints.retryAfter(response.headers(), clock), details(response.code()), secret));
-        return;
-      }
-      String contentType = response.header("content-type");
-      if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-        // Not a stream: a gateway that ignored "stream": true, or an error object under 200. Map it whole.
-        deliverWhole(Bodies.readUtf8(body), response.code());
-        return;
-      }
-      boolean clean = new SseReader(body.source()).readAll(this);
-      if (ended.get()) {
-        return;
-      }
-      if (call.isCanceled()) {
-        fail(cancelled());
-        return;
-      }
-      fail(new NetworkException((clean ? "the stream ended before message_stop"
-          : "the stream was cut off in the middle of an event") + "; what arrived was delivered",
-          details(response.code())));
-    } catch (IOException e) {
-      fail(Failures.forIo(e, call.isCanceled(), details(200)));
-    } catch (LlmException e) {
-      call.cancel(); // Stop reading a stream that can no longer be delivered.
-      fail(e);
-    } catch (RuntimeException e) {
-      call.cancel();
-      fail(new ProviderException("handling the stream failed: " + e, false, details(200), e));
     }
   }
 

@@ -22,6 +22,9 @@ import okhttp3.OkHttpClient;
  * stream holds no thread. Of the settings above, streams take {@code connectTimeout} and {@code readTimeout} (the
  * longest silence); the dispatcher limits, the pool settings and {@code callTimeout} apply to blocking and async
  * calls only.
+ *
+ * <p>Wire logging: turn on the logger {@value HttpLog#LOGGER_NAME} at DEBUG (requests and responses, credentials
+ * redacted) or TRACE (bodies too); see {@link HttpLog}.
  */
 public final class ProviderHttp {
   private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -101,6 +104,7 @@ public final class ProviderHttp {
           .readTimeout(DEFAULT_READ_TIMEOUT)
           .writeTimeout(DEFAULT_CONNECT_TIMEOUT)
           .retryOnConnectionFailure(false) // Ralex's pipeline decides what to retry, and counts it.
+          .addInterceptor(HttpLog.INTERCEPTOR) // Clients derived from this one keep it.
           .build();
     }
   }

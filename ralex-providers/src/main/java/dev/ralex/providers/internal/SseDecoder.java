@@ -6,14 +6,36 @@ import java.util.Objects;
 import okio.Buffer;
 
 /**
- * Decodes server-sent events from bytes pushed in as they arrive, for a non-blocking transport: the push form of
- * {@link SseReader}, with the same rules and the same limits (both hand their lines to one line handler). Bytes
- * are kept until a whole line (ended by LF or CRLF) is there, and only whole lines are decoded as UTF-8, so a
- * multi-byte character split across two buffers decodes correctly. Not thread-safe: one decoder per stream, fed
- * by one thread at a time (a {@code Flow.Subscriber}'s signals are serial, which is enough).
+ * Decodes server-sent events (the {@code text/event-stream} format) from bytes pushed in as they arrive, for a
+ * non-blocking transport, and hands each complete event to a listener. The line rules are in {@code SseLines}:
+ * {@code event:} and {@code data:} fields (several {@code data:} lines joined with newlines), comment lines
+ * starting with {@code :} skipped, CRLF or LF line ends, a leading byte-order mark ignored, an event dispatched at
+ * each blank line; an event cut off by the end of the input is not dispatched. Bytes are kept until a whole line
+ * is there, and only whole lines are decoded as UTF-8, so a multi-byte character split across two buffers decodes
+ * correctly. Not thread-safe: one decoder per stream, fed by one thread at a time (a {@code Flow.Subscriber}'s
+ * signals are serial, which is enough).
+ *
+ * <p>Memory is bounded: a line or an event longer than {@link #MAX_EVENT_CHARS} fails with an {@link
+ * OversizedResponseException} instead of buffering without end, so a broken or hostile server cannot exhaust the
+ * heap.
  */
 public final class SseDecoder {
-  private final SseReader.Listener listener;
+  /** The longest line, and the largest event, accepted, in bytes of UTF-8 (and so at most in chars). */
+  public static final long MAX_EVENT_CHARS = 16L * 1024 * 1024;
+
+  /** Receives events. */
+  public interface Listener {
+    /**
+     * One event.
+     *
+     * @param type the {@code event:} field, or {@code null} when the event had none
+     * @param data the {@code data:} lines joined with newlines; empty when the event had none
+     * @return false to stop decoding
+     */
+    boolean onEvent(String type, String data) throws IOException;
+  }
+
+  private final Listener listener;
   private final long maxEventChars;
   private final SseLines lines;
   private final Buffer pending = new Buffer();
@@ -22,12 +44,12 @@ public final class SseDecoder {
   private boolean stopped;
 
   /** A decoder that hands events to {@code listener}. */
-  public SseDecoder(SseReader.Listener listener) {
-    this(listener, SseReader.MAX_EVENT_CHARS);
+  public SseDecoder(Listener listener) {
+    this(listener, MAX_EVENT_CHARS);
   }
 
   /** A decoder with a smaller size limit, for tests of the limit. */
-  SseDecoder(SseReader.Listener listener, long maxEventChars) {
+  SseDecoder(Listener listener, long maxEventChars) {
     this.listener = Objects.requireNonNull(listener, "listener");
     this.maxEventChars = maxEventChars;
     this.lines = new SseLines(maxEventChars);
@@ -51,7 +73,7 @@ public final class SseDecoder {
       if (newline < 0) {
         scanned = pending.size();
         if (pending.size() >= maxEventChars + 2) {
-          // The reader's limit, byte for byte: no line end within the first maxEventChars + 2 bytes.
+          // No line end within the first maxEventChars + 2 bytes (a line of the limit plus its CRLF).
           throw new OversizedResponseException("server-sent event line longer than " + maxEventChars + " bytes");
         }
         return true;
@@ -77,7 +99,8 @@ public final class SseDecoder {
   }
 
   /**
-   * Ends the input: a last line without a line end is handled as the reader handles it.
+   * Ends the input: a last line without a line end is still handled (it cannot complete an event, which
+   * needs a blank line after it).
    *
    * @return true if the input ended at an event boundary or the listener stopped; false if it ended inside an
    *     event, which means it was cut off

@@ -3,11 +3,11 @@ package dev.ralex.providers.internal;
 import java.io.IOException;
 
 /**
- * The line rules of server-sent events, shared by the pull reader ({@link SseReader}) and the push decoder
- * ({@link SseDecoder}) so both parse exactly alike: {@code event:} and {@code data:} fields (several {@code data:}
- * lines joined with newlines), comment lines starting with {@code :} skipped, a leading byte-order mark ignored,
- * an event dispatched at each blank line, and an event larger than the limit refused. Each caller splits its
- * input into lines (without their LF or CRLF end) and hands them here one by one. Not thread-safe: one per stream.
+ * The line rules of server-sent events, for {@link SseDecoder}: {@code event:} and {@code data:} fields
+ * (several {@code data:} lines joined with newlines), comment lines starting with {@code :} skipped, a leading
+ * byte-order mark ignored, an event dispatched at each blank line, and an event larger than the limit refused.
+ * The decoder splits its input into lines (without their LF or CRLF end) and hands them here one by one. Not
+ * thread-safe: one per stream.
  */
 final class SseLines {
   private final long maxEventChars;
@@ -35,7 +35,7 @@ final class SseLines {
    * @return false if the listener asked to stop
    * @throws IOException if the listener throws it, or the event grows past the limit
    */
-  boolean line(String line, SseReader.Listener listener) throws IOException {
+  boolean line(String line, SseDecoder.Listener listener) throws IOException {
     if (first) {
       first = false;
       if (!line.isEmpty() && line.charAt(0) == '\uFEFF') {

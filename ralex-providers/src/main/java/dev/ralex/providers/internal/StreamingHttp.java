@@ -142,7 +142,7 @@ public final class StreamingHttp {
    * exception thrown from a callback aborts the exchange and comes back through {@link #onFailure} (after {@link
    * #onBody} or {@link #onEnd} too: a body the receiver cannot map still ends in an error).
    */
-  public interface Receiver extends SseReader.Listener {
+  public interface Receiver extends SseDecoder.Listener {
     /** The status and headers arrived; the answer says how to read the body. */
     BodyMode onResponse(int status, Headers headers);
 
@@ -152,7 +152,7 @@ public final class StreamingHttp {
     /**
      * The event body ended.
      *
-     * @param clean as {@link SseReader#readAll}: false if the body was cut off inside an event
+     * @param clean as {@link SseDecoder#end}: false if the body was cut off inside an event
      */
     void onEnd(boolean clean);
 
@@ -171,7 +171,27 @@ public final class StreamingHttp {
    * @return the exchange, to cancel it
    */
   public Exchange send(HttpRequest request, Receiver receiver) {
+    return start(request, null, receiver);
+  }
+
+  /**
+   * Sends {@code request} as a POST of {@code body} and reports to {@code receiver}; returns at once. Unlike
+   * {@link #send}, the body is in hand, so wire logging ({@link HttpLog}) can show it.
+   *
+   * @return the exchange, to cancel it
+   */
+  public Exchange post(HttpRequest.Builder request, byte[] body, Receiver receiver) {
+    return start(request.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), body, receiver);
+  }
+
+  private Exchange start(HttpRequest request, byte[] body, Receiver receiver) {
     Exchange exchange = new Exchange(receiver, readTimeout);
+    if (HttpLog.enabled()) {
+      Headers headers = headers(request.headers());
+      exchange.logAs(request.uri().toString(), HttpLog.secrets(headers));
+      long length = body != null ? body.length : request.bodyPublisher().map(p -> p.contentLength()).orElse(0L);
+      HttpLog.request(request.method(), request.uri().toString(), headers, length, body, exchange.secrets);
+    }
     exchange.start(client, request);
     return exchange;
   }
@@ -198,9 +218,19 @@ public final class StreamingHttp {
     private volatile boolean draining; // written in serial tasks, read by the timer too
     private long drained;
 
+    // Wire logging: set before the exchange starts when HttpLog is enabled; url stays null otherwise.
+    private String url;
+    private List<String> secrets = List.of();
+    private final long startNanos = System.nanoTime();
+
     Exchange(Receiver receiver, Duration readTimeout) {
       this.receiver = Objects.requireNonNull(receiver, "receiver");
       this.readTimeoutNanos = readTimeout.toNanos();
+    }
+
+    private void logAs(String url, List<String> secrets) {
+      this.url = url;
+      this.secrets = secrets;
     }
 
     /** Whether {@link #cancel()} was called. */
@@ -245,14 +275,21 @@ public final class StreamingHttp {
           return;
         }
         try {
-          mode = receiver.onResponse(info.statusCode(), headers(info.headers()));
+          Headers headers = headers(info.headers());
+          if (url != null) {
+            HttpLog.response(info.statusCode(), url, startNanos, headers, secrets);
+          }
+          mode = receiver.onResponse(info.statusCode(), headers);
         } catch (RuntimeException e) {
           fail(e); // Queued before any failure the abort itself may report, so this one is what the receiver hears.
           abort();
           return;
         }
         if (mode == BodyMode.EVENTS) {
-          decoder = new SseDecoder(receiver);
+          decoder = new SseDecoder(url != null && HttpLog.bodiesEnabled() ? (type, data) -> {
+            HttpLog.event(type, data, secrets);
+            return receiver.onEvent(type, data);
+          } : receiver);
         } else {
           body = new Buffer();
           bodyLimit = mode == BodyMode.WHOLE ? Json.MAX_BODY_BYTES : Bodies.MAX_ERROR_BODY_BYTES;
@@ -294,6 +331,7 @@ public final class StreamingHttp {
                   // The receiver has what it needs (message_stop, an error event). The body normally ends right
                   // here: read its last bytes so the connection goes back to the pool instead of being closed.
                   draining = true;
+                  logEnd("events done");
                   end(() -> receiver.onEnd(true));
                   break;
                 }
@@ -336,6 +374,7 @@ public final class StreamingHttp {
         try {
           if (mode == BodyMode.EVENTS) {
             boolean clean = decoder.end();
+            logEnd(clean ? "body ended" : "body cut off inside an event");
             end(() -> receiver.onEnd(clean));
           } else {
             finishBody();
@@ -361,6 +400,9 @@ public final class StreamingHttp {
         text = prefix.readUtf8();
       }
       body.clear();
+      if (url != null) {
+        HttpLog.body(text, secrets);
+      }
       end(() -> receiver.onBody(text));
     }
 
@@ -387,6 +429,9 @@ public final class StreamingHttp {
       serial(() -> {
         stopTimer();
         if (done.compareAndSet(false, true)) {
+          if (url != null) {
+            HttpLog.failure(url, startNanos, t, secrets);
+          }
           receiver.onFailure(t, cancelled);
         }
       });
@@ -423,6 +468,12 @@ public final class StreamingHttp {
           org.slf4j.LoggerFactory.getLogger(StreamingHttp.class).warn("stream receiver failed", e);
         }
       } while (pendingTasks.decrementAndGet() != 0);
+    }
+
+    private void logEnd(String how) {
+      if (url != null && !done.get()) {
+        HttpLog.end(url, startNanos, how, secrets);
+      }
     }
 
     private void touch() {

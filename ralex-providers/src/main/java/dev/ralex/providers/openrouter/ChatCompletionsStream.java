@@ -91,8 +91,8 @@ final class ChatCompletionsStream implements StreamingHttp.Receiver {
   }
 
   /** Sends the request; the handler hears from the transport's threads from now on. */
-  void start(StreamingHttp http, java.net.http.HttpRequest request) {
-    exchange = http.send(request, this);
+  void start(StreamingHttp http, java.net.http.HttpRequest.Builder request, byte[] body) {
+    exchange = http.post(request, body, this);
   }
 
   StreamHandle handle() {

@@ -191,15 +191,13 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
   @Override
   public StreamHandle stream(ModelInfo model, ChatRequest request, StreamHandler handler) {
     Objects.requireNonNull(handler, "handler");
-    java.net.http.HttpRequest http;
+    java.net.http.HttpRequest.Builder http;
+    byte[] bytes;
     try {
-      byte[] bytes = requestBody(model, request, true);
-      java.net.http.HttpRequest.Builder b = StreamingHttp.request(endpointUri);
-      StreamingHttp.copyHeaders(headers, b);
-      http = b.setHeader("Accept", "text/event-stream")
-          .setHeader("Content-Type", JSON.toString())
-          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes))
-          .build();
+      bytes = requestBody(model, request, true);
+      http = StreamingHttp.request(endpointUri);
+      StreamingHttp.copyHeaders(headers, http);
+      http.setHeader("Accept", "text/event-stream").setHeader("Content-Type", JSON.toString());
     } catch (LlmException e) {
       CompletableFuture<ChatResponse> failed = new CompletableFuture<>();
       failed.completeExceptionally(e);
@@ -207,7 +205,7 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
       return StreamHandle.of(failed, () -> {});
     }
     ChatCompletionsStream stream = new ChatCompletionsStream(settings, model, handler);
-    stream.start(streaming, http);
+    stream.start(streaming, http, bytes);
     return stream.handle();
   }
 
@@ -307,7 +305,11 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
       return this;
     }
 
-    /** The HTTP client; defaults to the one all Ralex providers share ({@code ProviderHttp}). */
+    /**
+     * The HTTP client; defaults to the one all Ralex providers share ({@code ProviderHttp}). Derive yours from
+     * that one ({@code ProviderHttp.shared().newBuilder()}) to keep its connection pool and its wire logging on
+     * the {@code dev.ralex.http} logger; a client built from scratch is used as it is, without that logging.
+     */
     public Builder client(OkHttpClient client) {
       this.client = Objects.requireNonNull(client, "client");
       return this;

@@ -9,10 +9,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import okio.Buffer;
 import org.junit.jupiter.api.Test;
 
-/** The push decoder gives exactly what the pull reader gives, wherever the input is split. */
+/**
+ * The decoder gives the same events wherever its input is split, including inside a CRLF and inside a multi-byte
+ * character, as it gives for the input in one piece ({@link SseRulesTest} pins what that is).
+ */
 class SseDecoderTest {
   /** A sample with every rule in it: CRLF and LF, a BOM, comments, multi-line data, 2-, 3- and 4-byte UTF-8. */
   private static final String MIXED = "\uFEFF: comment\r\nevent: a\r\ndata: wörld\r\n\r\n"
@@ -20,15 +22,9 @@ class SseDecoderTest {
       + "id: 7\nretry: 10\nevent:b\ndata:  two spaces\n\n\n\n"
       + ": OPENROUTER PROCESSING\n\nevent: last\ndata: {\"t\":\"é\"}\r\n\r\n";
 
-  /** Events as "type|data" strings, and whether the input ended cleanly, from the pull reader. */
+  /** Events as "type|data" strings, and whether the input ended cleanly, for the input in one piece. */
   private static List<String> read(byte[] bytes) throws IOException {
-    List<String> events = new ArrayList<>();
-    boolean clean = new SseReader(new Buffer().write(bytes)).readAll((type, data) -> {
-      events.add(type + "|" + data);
-      return true;
-    });
-    events.add("clean=" + clean);
-    return events;
+    return decode(bytes);
   }
 
   /** The same from the decoder, fed the bytes in pieces cut at {@code cuts} (ascending offsets). */
@@ -59,7 +55,7 @@ class SseDecoderTest {
   }
 
   @Test
-  void aSplitAtEveryBytePositionGivesTheReadersEvents() throws IOException {
+  void aSplitAtEveryBytePositionGivesTheWholeInputsEvents() throws IOException {
     for (String text : List.of(MIXED, sample("anthropic/stream-text.sse"), sample("openrouter/stream-tool-calls.sse"),
         sample("anthropic/stream-cut-after-content.sse"))) {
       byte[] bytes = utf8(text);
@@ -72,7 +68,7 @@ class SseDecoderTest {
   }
 
   @Test
-  void twoSplitsAndOneBytePiecesGiveTheReadersEvents() throws IOException {
+  void twoSplitsAndOneBytePiecesGiveTheWholeInputsEvents() throws IOException {
     byte[] bytes = utf8(MIXED);
     List<String> expected = read(bytes);
     for (int i = 0; i <= bytes.length; i++) {
@@ -90,7 +86,7 @@ class SseDecoderTest {
   }
 
   @Test
-  void aCutOffLastEventIsReportedAsTheReaderReportsIt() throws IOException {
+  void aCutOffLastEventIsReportedWhereverTheInputIsSplit() throws IOException {
     byte[] bytes = utf8("data: one\n\ndata: two");
     assertThat(decode(bytes, 5)).isEqualTo(read(bytes)).containsExactly("null|one", "clean=false");
     assertThat(decode(utf8(""))).containsExactly("clean=true");
@@ -120,7 +116,7 @@ class SseDecoderTest {
         decoder.feed(ByteBuffer.wrap(new byte[] {b}));
       }
     }).isInstanceOf(OversizedResponseException.class).hasMessageContaining("longer than 50");
-    // A line at the limit is fine, as for the reader.
+    // A line at the limit is fine.
     SseDecoder ok = new SseDecoder((t, d) -> true, 50);
     assertThat(ok.feed(ByteBuffer.wrap(utf8("data: " + "x".repeat(44) + "\n\n")))).isTrue();
   }
