@@ -24,6 +24,7 @@ public final class ChatResponse {
   private final String providerRequestId;
   private final int attempts;
   private final List<String> modelsTried;
+  private final Duration waited;
   private final RateLimitInfo rateLimits;
   private final String rawBody;
   private final String providerModel;
@@ -50,6 +51,10 @@ public final class ChatResponse {
     if (modelsTried.isEmpty() || !modelsTried.get(modelsTried.size() - 1).equals(model)) {
       throw new IllegalArgumentException("modelsTried must end with the answering model " + model
           + " but was " + modelsTried);
+    }
+    this.waited = Objects.requireNonNull(b.waited, "waited");
+    if (waited.isNegative()) {
+      throw new IllegalArgumentException("waited must not be negative but was " + waited);
     }
     this.rateLimits = b.rateLimits;
     this.rawBody = b.rawBody;
@@ -157,6 +162,14 @@ public final class ChatResponse {
   }
 
   /**
+   * How long the call waited in all, included in {@link #latency()}: backoff before retries and waits for
+   * rate-limit permits; zero when nothing held it back.
+   */
+  public Duration waited() {
+    return waited;
+  }
+
+  /**
    * The provider's own name of the model that produced the answer, as the provider reported it, such as {@code
    * claude-haiku-4-5-20251001} or, when OpenRouter routed the request to a fallback, that fallback's name; empty
    * when the provider did not say. {@link #model()} stays the Ralex model id that was called.
@@ -203,6 +216,7 @@ public final class ChatResponse {
         && Objects.equals(providerRequestId, that.providerRequestId)
         && attempts == that.attempts
         && modelsTried.equals(that.modelsTried)
+        && waited.equals(that.waited)
         && Objects.equals(providerModel, that.providerModel);
   }
 
@@ -233,6 +247,7 @@ public final class ChatResponse {
     private String providerRequestId;
     private int attempts = 1;
     private List<String> modelsTried;
+    private Duration waited = Duration.ZERO;
     private RateLimitInfo rateLimits;
     private String rawBody;
     private String providerModel;
@@ -253,6 +268,7 @@ public final class ChatResponse {
       attempts = r.attempts;
       // A one-model history is the default, so a copy that changes the model keeps it consistent.
       modelsTried = r.modelsTried.size() == 1 ? null : r.modelsTried;
+      waited = r.waited;
       rateLimits = r.rateLimits;
       rawBody = r.rawBody;
       providerModel = r.providerModel;
@@ -327,6 +343,12 @@ public final class ChatResponse {
     /** Sets the models tried in order, ending with the answering model; defaults to just that model. */
     public Builder modelsTried(List<String> modelsTried) {
       this.modelsTried = modelsTried;
+      return this;
+    }
+
+    /** Sets how long the call waited for retries and rate-limit permits; defaults to zero. */
+    public Builder waited(Duration waited) {
+      this.waited = waited;
       return this;
     }
 

@@ -29,5 +29,9 @@ public enum ErrorKind {
   /** Ralex's configuration is invalid. */
   CONFIGURATION,
   /** The provider answered in a way Ralex could not classify or parse. */
-  PROVIDER_ERROR
+  PROVIDER_ERROR,
+  /** Ralex's circuit breaker for the model is open after recent failures: the call did not reach the provider. */
+  CIRCUIT_OPEN,
+  /** The caller's response validator rejected every answer Ralex could get. */
+  RESPONSE_REJECTED
 }

@@ -66,6 +66,91 @@ public sealed interface RalexEvent {
   }
 
   /**
+   * An attempt is about to be sent to a provider: the context fits, the budget is reserved and the rate-limit
+   * permit is in hand.
+   *
+   * @param callId the call's id
+   * @param model the model the attempt goes to
+   * @param attempt the attempt's number, counting from 1 over the whole call
+   * @param at when it starts, on Ralex's clock
+   */
+  record AttemptStarted(String callId, ModelInfo model, int attempt, Instant at) implements RalexEvent {
+    /** Validates the event. */
+    public AttemptStarted {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(at, "at");
+    }
+  }
+
+  /**
+   * An attempt waited for a rate-limit permit before it could be sent.
+   *
+   * @param callId the call's id
+   * @param model the model the attempt goes to
+   * @param waited how long it waited
+   */
+  record RateLimitWaited(String callId, ModelInfo model, Duration waited) implements RalexEvent {
+    /** Validates the event. */
+    public RateLimitWaited {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(waited, "waited");
+    }
+  }
+
+  /**
+   * A model's answer was rejected by the caller's validator (or the model failed for good), and Ralex moves to a
+   * stronger model.
+   *
+   * @param callId the call's id
+   * @param from the model whose answer was rejected
+   * @param to the stronger model tried next
+   * @param reason why, in words: the validator's reason or the failure
+   */
+  record Escalating(String callId, ModelInfo from, ModelInfo to, String reason) implements RalexEvent {
+    /** Validates the event. */
+    public Escalating {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(to, "to");
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  /**
+   * A model's circuit breaker changed state: closed (calls pass), open (calls to the model fail fast until a wait
+   * has passed), half-open (a few probe calls decide whether it closes again).
+   *
+   * @param callId the id of the call whose attempt caused the change
+   * @param model the id of the model the circuit guards
+   * @param from the state before
+   * @param to the state now
+   * @param at when it changed, on Ralex's clock
+   */
+  record CircuitStateChanged(String callId, String model, State from, State to, Instant at)
+      implements RalexEvent {
+    /** A circuit's state. */
+    public enum State {
+      /** Calls pass, and their outcomes are counted. */
+      CLOSED,
+      /** Calls fail fast without reaching the provider. */
+      OPEN,
+      /** A few probe calls pass; their outcomes decide between closed and open. */
+      HALF_OPEN
+    }
+
+    /** Validates the event. */
+    public CircuitStateChanged {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(from, "from");
+      Objects.requireNonNull(to, "to");
+      Objects.requireNonNull(at, "at");
+    }
+  }
+
+  /**
    * A model failed for good and Ralex moves to the next model of the selection's fallbacks.
    *
    * @param callId the call's id

@@ -36,6 +36,26 @@ public interface RalexListener {
     onEvent(event);
   }
 
+  /** An attempt is about to be sent. */
+  default void onAttemptStarted(RalexEvent.AttemptStarted event) {
+    onEvent(event);
+  }
+
+  /** An attempt waited for a rate-limit permit. */
+  default void onRateLimitWaited(RalexEvent.RateLimitWaited event) {
+    onEvent(event);
+  }
+
+  /** A model's answer was rejected, or it failed, and a stronger model is tried. */
+  default void onEscalating(RalexEvent.Escalating event) {
+    onEvent(event);
+  }
+
+  /** A model's circuit breaker changed state. */
+  default void onCircuitStateChanged(RalexEvent.CircuitStateChanged event) {
+    onEvent(event);
+  }
+
   /** A billed attempt's usage and cost were recorded. */
   default void onUsageRecorded(RalexEvent.UsageRecorded event) {
     onEvent(event);

@@ -12,6 +12,10 @@ import dev.ralex.api.LlmProvider;
 import dev.ralex.api.ModelInfo;
 import dev.ralex.api.ProviderException;
 import dev.ralex.api.RalexEvent;
+import dev.ralex.api.RateLimitInfo;
+import dev.ralex.api.RateLimitedException;
+import dev.ralex.api.ResponseRejectedException;
+import dev.ralex.api.ProviderUnavailableException;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
 import dev.ralex.api.StreamCancelledException;
@@ -33,9 +37,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One call through the pipeline: select a model, then for each model of the selection in turn, fit the context,
- * reserve the budget, take a rate-limit permit, make the attempt, and record usage, feedback and events; retry
- * or fall back on failure. The same state machine serves blocking, async and streaming calls; only how an
+ * One call through the pipeline: select a model, then for each model of the selection in turn, pass its
+ * circuit breaker, fit the context, reserve the budget, take a rate-limit permit, make the attempt, and record
+ * usage, feedback, what the provider said about its limits, and events; retry or fall back on failure, and
+ * escalate to a stronger model when the caller's validator rejects an answer (or, if configured, when every
+ * model failed). The same state machine serves blocking, async and streaming calls; only how an
  * attempt is dispatched and how a wait happens differ by {@link Mode}.
  *
  * <p>Steps of one call run one after another, on the caller's thread, Ralex's executor or a provider's
@@ -57,10 +63,12 @@ final class Call {
   private final CompletableFuture<ChatResponse> result = new CompletableFuture<>();
   private final AtomicBoolean finished = new AtomicBoolean();
 
+  private List<ModelInfo> candidates;
   private List<ModelInfo> chain;
   private int modelIndex;
-  private int retriesOnModel;
+  private RetryPolicy.Retries retries;
   private int attempts;
+  private Duration waited = Duration.ZERO;
   private final List<String> modelsTried = new ArrayList<>(2);
   private ChatRequest requestForModel;
   private int maxOutputForModel;
@@ -101,7 +109,7 @@ final class Call {
       if (!ralex.listeners.isEmpty()) {
         ralex.listeners.fire(new RalexEvent.CallStarted(callId, request, mode == Mode.STREAM, startedAt));
       }
-      List<ModelInfo> candidates = ralex.candidatesFor(request);
+      candidates = ralex.candidatesFor(request);
       BudgetSnapshot budget = ralex.usage.snapshot(request);
       RoutingContext context = new RoutingContext(callId, request, candidates, ralex.defaultModel,
           TokenEstimates.estimateInputTokens(request), budget, ralex.stats.view());
@@ -159,7 +167,7 @@ final class Call {
 
   private void tryModel(int index) {
     modelIndex = index;
-    retriesOnModel = 0;
+    retries = null; // Each model gets its own retries, started at its first failure.
     ModelInfo model = chain.get(index);
     maxOutputForModel = ralex.maxOutputTokens(request, model);
     requestForModel = request.withModel(model.id()).withMaxOutputTokens(maxOutputForModel);
@@ -174,25 +182,35 @@ final class Call {
     }
     ModelInfo model = chain.get(modelIndex);
     LlmProvider provider = ralex.providers.get(model.provider());
-    UsageTracker.Reservation reservation;
+    CircuitBreakers.Guard guard = null;
+    UsageTracker.Reservation reservation = null;
     RateLimiter.Permit permit;
     ContextManager.Fit fit;
     try {
+      // The circuit first: an open one refuses before the budget or a permit is taken.
+      guard = ralex.circuits.acquire(callId, model);
       fit = ralex.contextManager.fit(requestForModel, model, maxOutputForModel,
           req -> provider.estimateInputTokens(model, req));
       BigDecimal worstCase = model.pricing().worstCaseCost(fit.inputTokens(), maxOutputForModel);
       reservation = ralex.usage.reserve(fit.request(), model, worstCase);
-      try {
-        permit = ralex.rateLimiter.acquire(model, (long) fit.inputTokens() + maxOutputForModel);
-      } catch (RuntimeException e) {
-        reservation.release();
-        throw e;
-      }
+      permit = ralex.rateLimiter.acquire(model, (long) fit.inputTokens() + maxOutputForModel);
     } catch (LlmException e) {
+      if (reservation != null) {
+        reservation.release();
+      }
+      if (guard != null) {
+        guard.released();
+      }
       // Refused before reaching the provider: nothing billed, and no retry of the same model can help.
       refusedBeforeSending(model, e);
       return;
     } catch (RuntimeException e) {
+      if (reservation != null) {
+        reservation.release();
+      }
+      if (guard != null) {
+        guard.released();
+      }
       fail(unexpected(e));
       return;
     }
@@ -200,7 +218,18 @@ final class Call {
     if (modelsTried.isEmpty() || !modelsTried.get(modelsTried.size() - 1).equals(model.id())) {
       modelsTried.add(model.id());
     }
-    Attempt attempt = new Attempt(model, reservation, permit, ralex.clock.instant());
+    Duration permitWait = permit.waited();
+    if (!permitWait.isZero()) {
+      waited = waited.plus(permitWait);
+      if (!ralex.listeners.isEmpty()) {
+        ralex.listeners.fire(new RalexEvent.RateLimitWaited(callId, model, permitWait));
+      }
+    }
+    Instant attemptStart = ralex.clock.instant();
+    if (!ralex.listeners.isEmpty()) {
+      ralex.listeners.fire(new RalexEvent.AttemptStarted(callId, model, attempts, attemptStart));
+    }
+    Attempt attempt = new Attempt(model, reservation, permit, guard, attemptStart);
     switch (mode) {
       case SYNC:
         ChatResponse response;
@@ -265,14 +294,17 @@ final class Call {
       return;
     }
     Duration elapsed = Duration.between(startedAt, ralex.clock.instant());
-    Optional<Duration> delay = ralex.retryPolicy.delayBeforeRetry(retriesOnModel, e, elapsed);
+    if (retries == null) {
+      retries = ralex.retryPolicy.start();
+    }
+    Optional<Duration> delay = retries.next(e, elapsed);
     if (delay.isPresent()) {
-      retriesOnModel++;
+      waited = waited.plus(delay.get());
       if (!ralex.listeners.isEmpty()) {
         ralex.listeners.fire(new RalexEvent.Retrying(callId, model, attempts + 1, e, delay.get()));
       }
       if (LOG.isDebugEnabled()) {
-        LOG.debug("call {}: {} failed ({}); retry {} in {} ms", callId, model.id(), e.kind(), retriesOnModel,
+        LOG.debug("call {}: {} failed ({}); attempt {} in {} ms", callId, model.id(), e.kind(), attempts + 1,
             delay.get().toMillis());
       }
       waitThen(delay.get(), this::attempt);
@@ -283,10 +315,16 @@ final class Call {
     }
   }
 
-  /** Moves to the next model of the selection if the failure is one another model may not have. */
+  /**
+   * Moves to the next model of the selection if the failure is one another model may not have; when the
+   * selection is used up, to a stronger model if the call escalates on failure.
+   */
   private boolean fallBack(ModelInfo model, LlmException e) {
-    if (!canFallBack(e) || modelIndex + 1 >= chain.size()) {
+    if (!canFallBack(e)) {
       return false;
+    }
+    if (modelIndex + 1 >= chain.size()) {
+      return ralex.escalateOnFailure && escalate(model, e.kind() + ": " + e.getMessage());
     }
     ModelInfo next = chain.get(modelIndex + 1);
     if (!ralex.listeners.isEmpty()) {
@@ -295,7 +333,45 @@ final class Call {
     if (LOG.isDebugEnabled()) {
       LOG.debug("call {}: {} failed ({}); falling back to {}", callId, model.id(), e.kind(), next.id());
     }
-    int nextIndex = modelIndex + 1;
+    moveTo(modelIndex + 1);
+    return true;
+  }
+
+  /**
+   * Moves on to a stronger model than {@code from}: the next tier up among the call's candidates that has not
+   * been tried (the cheapest of that tier), appended to the chain.
+   *
+   * @return false if there is none
+   */
+  private boolean escalate(ModelInfo from, String reason) {
+    ModelInfo stronger = null;
+    for (ModelInfo c : candidates) {
+      if (c.tier().compareTo(from.tier()) <= 0 || modelsTried.contains(c.id()) || chain.contains(c)) {
+        continue;
+      }
+      if (stronger == null || c.tier().compareTo(stronger.tier()) < 0
+          || (c.tier() == stronger.tier()
+              && c.pricing().outputPerMTok().compareTo(stronger.pricing().outputPerMTok()) < 0)) {
+        stronger = c;
+      }
+    }
+    if (stronger == null) {
+      return false;
+    }
+    if (!ralex.listeners.isEmpty()) {
+      ralex.listeners.fire(new RalexEvent.Escalating(callId, from, stronger, reason));
+    }
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("call {}: escalating from {} to {}", callId, from.id(), stronger.id());
+    }
+    List<ModelInfo> longer = new ArrayList<>(chain);
+    longer.add(stronger);
+    chain = longer;
+    moveTo(chain.size() - 1);
+    return true;
+  }
+
+  private void moveTo(int nextIndex) {
     if (mode == Mode.SYNC) {
       tryModel(nextIndex);
     } else {
@@ -309,7 +385,6 @@ final class Call {
         }
       });
     }
-    return true;
   }
 
   /**
@@ -326,6 +401,7 @@ final class Call {
       case CONTEXT_TOO_LONG:
       case BUDGET_EXCEEDED:
       case PROVIDER_ERROR:
+      case CIRCUIT_OPEN:
         return true;
       default:
         return false;
@@ -404,14 +480,17 @@ final class Call {
     private final ModelInfo model;
     private final UsageTracker.Reservation reservation;
     private final RateLimiter.Permit permit;
+    private final CircuitBreakers.Guard guard;
     private final Instant startedAt;
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile Usage lastUsage = Usage.ZERO;
 
-    Attempt(ModelInfo model, UsageTracker.Reservation reservation, RateLimiter.Permit permit, Instant startedAt) {
+    Attempt(ModelInfo model, UsageTracker.Reservation reservation, RateLimiter.Permit permit,
+        CircuitBreakers.Guard guard, Instant startedAt) {
       this.model = model;
       this.reservation = reservation;
       this.permit = permit;
+      this.guard = guard;
       this.startedAt = startedAt;
     }
 
@@ -425,6 +504,8 @@ final class Call {
       // A cost the provider reports itself (OpenRouter bills the model that really answered) wins over prices.
       BigDecimal cost = response.cost().signum() > 0 ? response.cost() : model.pricing().costOf(usage);
       permit.complete(usage.totalTokens());
+      guard.succeeded(attemptLatency);
+      observe(response.rateLimits().orElse(null));
       record(usage, cost, now);
       ralex.stats.success(model.id(), attemptLatency);
       feedback(Optional.empty(), attemptLatency, cost, usage);
@@ -436,12 +517,46 @@ final class Call {
           .latency(Duration.between(Call.this.startedAt, now))
           .attempts(attempts)
           .modelsTried(modelsTried.size() == 1 ? List.of(modelsTried.get(0)) : List.copyOf(modelsTried))
+          .waited(waited)
           .build();
       if (LOG.isDebugEnabled()) {
         LOG.debug("call {}: {} answered, {} in / {} out tokens, ${}, {} ms", callId, model.id(),
             usage.totalInputTokens(), usage.outputTokens(), cost.toPlainString(), complete.latency().toMillis());
       }
+      if (ralex.validator != null && mode != Mode.STREAM && !validated(complete)) {
+        return;
+      }
       succeed(complete);
+    }
+
+    /** Runs the caller's validator; on a rejection escalates or fails the call, and returns false. */
+    private boolean validated(ChatResponse response) {
+      ResponseValidator.Verdict verdict;
+      try {
+        verdict = ralex.validator.validate(request, response);
+      } catch (RuntimeException e) {
+        fail(new ProviderException("the response validator failed: " + e, false, ErrorDetails.NONE, e));
+        return false;
+      }
+      if (verdict == null || verdict.accepted()) {
+        return true;
+      }
+      if (!escalate(model, "rejected: " + verdict.reason())) {
+        fail(new ResponseRejectedException(verdict.reason(), response));
+      }
+      return false;
+    }
+
+    /** Tells the rate limiter what the provider said about its limits. */
+    private void observe(RateLimitInfo info) {
+      if (info == null) {
+        return;
+      }
+      try {
+        ralex.rateLimiter.observe(model, info);
+      } catch (RuntimeException e) {
+        LOG.warn("rate limiter {} failed to take rate-limit headers; the call goes on", ralex.rateLimiter, e);
+      }
     }
 
     void failed(LlmException error, Usage billed) {
@@ -451,6 +566,8 @@ final class Call {
       Instant now = ralex.clock.instant();
       Duration attemptLatency = Duration.between(startedAt, now);
       permit.complete(billed.totalTokens());
+      guard.failed(attemptLatency, error);
+      observe(rateLimitsOf(error));
       BigDecimal cost = BigDecimal.ZERO;
       if (billed.totalTokens() > 0) {
         // A stream cut after content was billed for what it produced.
@@ -462,6 +579,22 @@ final class Call {
       ralex.stats.failure(model.id());
       feedback(Optional.of(error.kind()), attemptLatency, cost, billed);
       afterFailure(model, error);
+    }
+
+    /** What a failure's response said about limits, with the wait a 429 or 529 asked for. */
+    private RateLimitInfo rateLimitsOf(LlmException error) {
+      RateLimitInfo info = error.rateLimits().orElse(null);
+      Duration hint = null;
+      if (error instanceof RateLimitedException rl && error.httpStatus().isPresent()) {
+        hint = rl.retryAfter().orElse(null);
+      } else if (error instanceof ProviderUnavailableException pu) {
+        hint = pu.retryAfter().orElse(null);
+      }
+      if (hint == null || (info != null && info.retryAfter() != null)) {
+        return info;
+      }
+      return info == null ? new RateLimitInfo(null, null, null, null, hint)
+          : new RateLimitInfo(info.requests(), info.tokens(), info.inputTokens(), info.outputTokens(), hint);
     }
 
     private void record(Usage usage, BigDecimal cost, Instant now) {

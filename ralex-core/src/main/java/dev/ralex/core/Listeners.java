@@ -41,6 +41,14 @@ final class Listeners {
       l.onRetrying(e);
     } else if (event instanceof RalexEvent.FallingBack e) {
       l.onFallingBack(e);
+    } else if (event instanceof RalexEvent.AttemptStarted e) {
+      l.onAttemptStarted(e);
+    } else if (event instanceof RalexEvent.RateLimitWaited e) {
+      l.onRateLimitWaited(e);
+    } else if (event instanceof RalexEvent.Escalating e) {
+      l.onEscalating(e);
+    } else if (event instanceof RalexEvent.CircuitStateChanged e) {
+      l.onCircuitStateChanged(e);
     } else if (event instanceof RalexEvent.UsageRecorded e) {
       l.onUsageRecorded(e);
     } else if (event instanceof RalexEvent.CallSucceeded e) {

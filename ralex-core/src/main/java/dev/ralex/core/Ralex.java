@@ -80,6 +80,9 @@ public final class Ralex implements AutoCloseable {
   final UsageTracker usage;
   final RateLimiter rateLimiter;
   final RetryPolicy retryPolicy;
+  final CircuitBreakers circuits;
+  final ResponseValidator validator;
+  final boolean escalateOnFailure;
   final Listeners listeners;
   final Clock clock;
   final Sleeper sleeper;
@@ -109,6 +112,9 @@ public final class Ralex implements AutoCloseable {
       all.add(new LoggingListener());
     }
     this.listeners = new Listeners(all);
+    this.circuits = new CircuitBreakers(b.circuitBreakerPolicy, b.clock, listeners);
+    this.validator = b.validator;
+    this.escalateOnFailure = b.escalateOnFailure;
     this.clock = b.clock;
     this.sleeper = b.sleeper;
     this.defaultMaxOutputTokens = b.defaultMaxOutputTokens;
@@ -411,7 +417,12 @@ public final class Ralex implements AutoCloseable {
     private int maxUsageRecords = 100_000;
     private final List<RateLimit> rateLimits = new ArrayList<>();
     private RateLimiter rateLimiter;
+    private RateLimitStore rateLimitStore;
+    private boolean adaptiveRateLimits = true;
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
+    private CircuitBreakerPolicy circuitBreakerPolicy = CircuitBreakerPolicy.defaults();
+    private ResponseValidator validator;
+    private boolean escalateOnFailure;
     private final List<RalexListener> listeners = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.SYSTEM;
@@ -535,6 +546,52 @@ public final class Ralex implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Where the rate limits' buckets live. Default: this process's memory; a shared store makes processes share
+     * the limits.
+     */
+    public Builder rateLimitStore(RateLimitStore store) {
+      this.rateLimitStore = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * Whether the rate limiter learns from the providers' rate-limit headers and 429s (see {@link
+     * RateLimiter#of(List, RateLimitStore, boolean, Clock, Sleeper)}). Default on.
+     */
+    public Builder adaptiveRateLimits(boolean adaptive) {
+      this.adaptiveRateLimits = adaptive;
+      return this;
+    }
+
+    /**
+     * Replaces the circuit breaker policy ({@link CircuitBreakerPolicy#defaults()}); {@link
+     * CircuitBreakerPolicy#disabled()} turns circuit breaking off.
+     */
+    public Builder circuitBreaker(CircuitBreakerPolicy policy) {
+      this.circuitBreakerPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Checks every answer of {@link Ralex#chat} and {@link Ralex#chatAsync} before it is returned; a rejected
+     * answer escalates the call to a stronger model (see {@link ResponseValidator}). Default: none.
+     */
+    public Builder responseValidator(ResponseValidator validator) {
+      this.validator = Objects.requireNonNull(validator, "validator");
+      return this;
+    }
+
+    /**
+     * Whether a call whose models all failed (with failures another model may not have, such as overload after
+     * retries or an open circuit) escalates to a stronger model than the last it tried, when one serves the
+     * request. Default off: the call fails.
+     */
+    public Builder escalateOnFailure(boolean escalate) {
+      this.escalateOnFailure = escalate;
+      return this;
+    }
+
     /** Replaces the retry policy ({@link RetryPolicy#defaults()}). */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
@@ -606,9 +663,9 @@ public final class Ralex implements AutoCloseable {
         throw new ConfigurationException(
             "budgets were given to the builder and a usage tracker was set; configure the budgets on the tracker");
       }
-      if (rateLimiter != null && !rateLimits.isEmpty()) {
-        throw new ConfigurationException(
-            "rate limits were given to the builder and a rate limiter was set; configure the limits on the limiter");
+      if (rateLimiter != null && (!rateLimits.isEmpty() || rateLimitStore != null)) {
+        throw new ConfigurationException("rate limits or a rate-limit store were given to the builder and a rate "
+            + "limiter was set; configure the limits on the limiter");
       }
       Set<String> seen = new HashSet<>();
       for (Budget b : budgets) {
@@ -618,8 +675,9 @@ public final class Ralex implements AutoCloseable {
       }
       seen.clear();
       for (RateLimit limit : rateLimits) {
-        if (!seen.add(limit.scope())) {
-          throw new ConfigurationException("two rate limits have the scope '" + limit.scope() + "'; keep one");
+        if (!seen.add(limit.scope() + " per " + limit.window())) {
+          throw new ConfigurationException("two rate limits have the scope '" + limit.scope() + "' and the window "
+              + limit.window() + "; keep one");
         }
       }
       Map<String, LlmProvider> byId = createProviders();
@@ -688,7 +746,8 @@ public final class Ralex implements AutoCloseable {
       }
       UsageTracker tracker = usageTracker != null ? usageTracker
           : UsageTracker.inMemory(budgets, clock, zone, maxUsageRecords);
-      RateLimiter limiter = rateLimiter != null ? rateLimiter : RateLimiter.of(rateLimits, clock, sleeper);
+      RateLimiter limiter = rateLimiter != null ? rateLimiter : RateLimiter.of(rateLimits,
+          rateLimitStore != null ? rateLimitStore : RateLimitStore.inMemory(), adaptiveRateLimits, clock, sleeper);
       return new Ralex(this, Map.copyOf(byId), servedCatalog, defaultModelInfo, tracker, limiter);
     }
 

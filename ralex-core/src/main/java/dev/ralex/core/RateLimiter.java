@@ -1,8 +1,10 @@
 package dev.ralex.core;
 
 import dev.ralex.api.ModelInfo;
+import dev.ralex.api.RateLimitInfo;
 import dev.ralex.api.RateLimitedException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -18,6 +20,13 @@ public interface RateLimiter {
    * @throws RateLimitedException if the limit refuses the call or the wait would be too long
    */
   Permit acquire(ModelInfo model, long tokens);
+
+  /**
+   * Learns from what a provider said about its limits after an attempt on {@code model} (its rate-limit headers,
+   * or the {@code retry-after} of a 429), so later permits slow down before the server refuses. The default
+   * ignores it. Must not throw.
+   */
+  default void observe(ModelInfo model, RateLimitInfo info) {}
 
   /** A granted permit. Exactly one of its methods should be called, once. */
   interface Permit {
@@ -35,6 +44,11 @@ public interface RateLimiter {
 
     /** The attempt never reached the provider; returns the request and the reserved tokens. */
     void cancel();
+
+    /** How long {@link #acquire} waited for this permit. */
+    default Duration waited() {
+      return Duration.ZERO;
+    }
   }
 
   /** A limiter that grants every permit at once. */
@@ -43,10 +57,24 @@ public interface RateLimiter {
   }
 
   /**
-   * A limiter enforcing {@code limits} with continuously refilling token buckets: a permit is granted in
-   * arrival order, so large requests are never starved by small ones.
+   * A limiter enforcing {@code limits} in this process's memory, and learning from the providers' rate-limit
+   * headers (see {@link #of(List, RateLimitStore, boolean, Clock, Sleeper)}).
    */
   static RateLimiter of(List<RateLimit> limits, Clock clock, Sleeper sleeper) {
-    return limits.isEmpty() ? unlimited() : new BucketRateLimiter(limits, clock, sleeper);
+    return of(limits, RateLimitStore.inMemory(), true, clock, sleeper);
+  }
+
+  /**
+   * A limiter enforcing {@code limits} with continuously refilling token buckets kept in {@code store}: permits
+   * are granted in arrival order, so large requests are never starved by small ones.
+   *
+   * @param adaptive whether to learn from the providers' headers: a bucket's balance is lowered to the {@code
+   *     remaining} a response reports when that is less; a model without a configured limit gets buckets of the
+   *     {@code limit} its responses report (per minute, waiting up to a minute for a permit); and a
+   *     {@code retry-after} pauses every call to that model until it has passed
+   */
+  static RateLimiter of(List<RateLimit> limits, RateLimitStore store, boolean adaptive, Clock clock,
+      Sleeper sleeper) {
+    return limits.isEmpty() && !adaptive ? unlimited() : new BucketRateLimiter(limits, store, adaptive, clock, sleeper);
   }
 }

@@ -3,6 +3,9 @@ package dev.ralex.core;
 import dev.ralex.api.LlmException;
 import dev.ralex.api.ProviderUnavailableException;
 import dev.ralex.api.RateLimitedException;
+import io.github.resilience4j.core.IntervalBiFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -12,10 +15,18 @@ import java.util.function.DoubleSupplier;
 /**
  * When to retry a failed attempt on the same model, and how long to wait first. Immutable and thread-safe.
  *
- * <p>Only failures whose {@link LlmException#isRetryable()} is true are retried. The wait is the server's hint
- * when it sent one ({@code retry-after}), else exponential backoff with full jitter: a uniformly random delay in
- * [0, min(maxDelay, baseDelay * 2^retry)]. No retry starts after the call's deadline would pass, and a hint
- * longer than {@link Builder#maxRetryAfter} is not waited for.
+ * <p>Only failures whose {@link LlmException#isRetryable()} is true are retried: the providers set it for 408,
+ * 409, 429 with a retry hint, 5xx, 529, connection failures, timeouts, and overload or server errors arriving in
+ * a stream before any content; never for 400, 401, 402, 403, 404, 413, a spend-cap 429 (no {@code
+ * retry-after}), or a stream that already delivered content (Ralex ends such a stream with the error). The wait
+ * is the server's hint when it sent one ({@code retry-after-ms} or {@code retry-after}), else exponential backoff
+ * with full jitter: a uniformly random delay in [0, min(maxDelay, baseDelay * 2^retry)]. No retry starts after
+ * the call's deadline would pass, and a hint longer than {@link Builder#maxRetryAfter} is not waited for.
+ *
+ * <p>Built on Resilience4j's {@link Retry}: the policy is a {@link RetryConfig} whose outcome-aware interval
+ * function computes each wait from the failure itself (hint or backoff), and each model's retries in a call are
+ * one Resilience4j async context, which counts attempts and says when to stop without sleeping. The waiting is
+ * Ralex's own, through the injected {@link Sleeper}, so tests of waits run on a manual clock.
  */
 public final class RetryPolicy {
   private static final RetryPolicy DEFAULTS = builder().build();
@@ -27,6 +38,7 @@ public final class RetryPolicy {
   private final Duration maxRetryAfter;
   private final Duration deadline;
   private final DoubleSupplier jitter;
+  private final Retry retry;
 
   private RetryPolicy(Builder b) {
     if (b.maxRetries < 0) {
@@ -41,6 +53,13 @@ public final class RetryPolicy {
     this.maxRetryAfter = positive(b.maxRetryAfter, "maxRetryAfter");
     this.deadline = positive(b.deadline, "deadline");
     this.jitter = Objects.requireNonNull(b.jitter, "jitter");
+    this.retry = Retry.of("ralex", RetryConfig.<Object>custom()
+        .maxAttempts(maxRetries + 1)
+        .retryOnException(t -> t instanceof LlmException e && shouldRetry(e))
+        .intervalBiFunction((IntervalBiFunction<Object>) (attempt, outcome) ->
+            outcome.isLeft() && outcome.getLeft() instanceof LlmException e ? delayFor(attempt - 1, e).toMillis() : -1L)
+        .failAfterMaxAttempts(false)
+        .build());
   }
 
   private static Duration positive(Duration d, String name) {
@@ -77,7 +96,41 @@ public final class RetryPolicy {
   }
 
   /**
-   * The wait before retrying, or empty if the failure should not be retried.
+   * The retries of one model within one call: a fresh count, as each model of a fallback chain gets its own.
+   * Not thread-safe; a call's steps run one after another.
+   */
+  public Retries start() {
+    return new Retries(retry.asyncContext());
+  }
+
+  /** The retries of one model in one call; see {@link #start()}. */
+  public final class Retries {
+    private final Retry.AsyncContext<Object> context;
+
+    private Retries(Retry.AsyncContext<Object> context) {
+      this.context = context;
+    }
+
+    /**
+     * The wait before the next retry after {@code failure}, or empty if there is to be none: not retryable,
+     * retries used up, a hint longer than allowed, or the deadline would pass.
+     *
+     * @param elapsed the time since the call started
+     */
+    public Optional<Duration> next(LlmException failure, Duration elapsed) {
+      Objects.requireNonNull(failure, "failure");
+      Objects.requireNonNull(elapsed, "elapsed");
+      long millis = context.onError(failure);
+      if (millis < 0) {
+        return Optional.empty();
+      }
+      return withinDeadline(delayOf(failure, millis), elapsed);
+    }
+  }
+
+  /**
+   * The wait before retry number {@code retriesSoFar + 1}, or empty if there is to be none; the same decision
+   * {@link Retries#next} makes, for a caller that counts retries itself.
    *
    * @param retriesSoFar how many times this model was already retried in this call
    * @param failure the failure of the last attempt
@@ -86,23 +139,35 @@ public final class RetryPolicy {
   public Optional<Duration> delayBeforeRetry(int retriesSoFar, LlmException failure, Duration elapsed) {
     Objects.requireNonNull(failure, "failure");
     Objects.requireNonNull(elapsed, "elapsed");
-    if (!failure.isRetryable() || retriesSoFar >= maxRetries) {
+    if (!shouldRetry(failure) || retriesSoFar >= maxRetries) {
       return Optional.empty();
+    }
+    return withinDeadline(delayFor(retriesSoFar, failure), elapsed);
+  }
+
+  private Optional<Duration> withinDeadline(Duration delay, Duration elapsed) {
+    return elapsed.plus(delay).compareTo(deadline) >= 0 ? Optional.empty() : Optional.of(delay);
+  }
+
+  /** Retryable, and not asking for a longer wait than this policy honours. */
+  private boolean shouldRetry(LlmException failure) {
+    if (!failure.isRetryable()) {
+      return false;
     }
     Duration hint = retryAfterHint(failure);
-    Duration delay;
-    if (hint != null) {
-      if (hint.compareTo(maxRetryAfter) > 0) {
-        return Optional.empty();
-      }
-      delay = hint;
-    } else {
-      delay = backoff(retriesSoFar);
-    }
-    if (elapsed.plus(delay).compareTo(deadline) >= 0) {
-      return Optional.empty();
-    }
-    return Optional.of(delay);
+    return hint == null || hint.compareTo(maxRetryAfter) <= 0;
+  }
+
+  /** The server's hint, else the backoff of retry number {@code retry} (0 for the first). */
+  private Duration delayFor(int retry, LlmException failure) {
+    Duration hint = retryAfterHint(failure);
+    return hint != null ? hint : backoff(retry);
+  }
+
+  /** The interval function's result in millis, back at full precision when it was the server's exact hint. */
+  private static Duration delayOf(LlmException failure, long millis) {
+    Duration hint = retryAfterHint(failure);
+    return hint != null && hint.toMillis() == millis ? hint : Duration.ofMillis(millis);
   }
 
   /** Full-jitter exponential backoff for the given retry number (0 for the first retry). */

@@ -6,6 +6,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
+import dev.ralex.api.RateLimitInfo;
 import dev.ralex.api.RateLimitedException;
 import java.time.Duration;
 import java.time.Instant;
@@ -155,5 +156,138 @@ class BucketRateLimiterTest {
     limiter.acquire(TestModels.SMALL, 1);
     limiter.acquire(TestModels.SMALL, 1);
     assertThatThrownBy(() -> limiter.acquire(TestModels.LARGE, 1)).isInstanceOf(RateLimitedException.class);
+  }
+
+  @Test
+  void neverGrantsMoreThanTheRateInAnyWindowUnderManyThreads() {
+    // Phases: the clock moves by 0..15 s, then 8 threads race to take 1..3,000 tokens each at that instant.
+    qt().withExamples(40).forAll(lists().of(integers().between(0, 15_000)).ofSizeBetween(1, 25),
+            integers().between(0, Integer.MAX_VALUE))
+        .checkAssert((advances, seed) -> {
+          ManualClock clock = ManualClock.at("2026-11-25T00:00:00Z");
+          RateLimit limit = new RateLimit("test", RPM, TPM, RateLimit.OnLimit.FAIL_FAST, Duration.ZERO);
+          BucketRateLimiter limiter = new BucketRateLimiter(List.of(limit), clock, new RecordingSleeper(clock));
+          int threads = 8;
+          java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(threads + 1);
+          List<long[]> grants = new java.util.concurrent.CopyOnWriteArrayList<>(); // {millis, tokens}
+          ExecutorService pool = Executors.newFixedThreadPool(threads);
+          try {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+              java.util.Random random = new java.util.Random(seed + t);
+              workers.add(pool.submit(() -> {
+                for (int phase = 0; phase < advances.size(); phase++) {
+                  barrier.await(10, TimeUnit.SECONDS); // the clock has moved
+                  int tokens = 1 + random.nextInt(3_000);
+                  try {
+                    limiter.acquire(TestModels.SMALL, tokens);
+                    grants.add(new long[] {clock.millis(), tokens});
+                  } catch (RateLimitedException refused) {
+                    // refused: counted by nobody
+                  }
+                  barrier.await(10, TimeUnit.SECONDS); // every worker is done with this instant
+                }
+                return null;
+              }));
+            }
+            for (int advance : advances) {
+              clock.advance(Duration.ofMillis(advance));
+              barrier.await(10, TimeUnit.SECONDS);
+              barrier.await(10, TimeUnit.SECONDS);
+            }
+            for (Future<?> w : workers) {
+              w.get(10, TimeUnit.SECONDS);
+            }
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          } finally {
+            pool.shutdownNow();
+          }
+          List<long[]> sorted = new ArrayList<>(grants);
+          sorted.sort(java.util.Comparator.comparingLong(g -> g[0]));
+          for (int a = 0; a < sorted.size(); a++) {
+            long requests = 0;
+            long tokenSum = 0;
+            for (int b = a; b < sorted.size(); b++) {
+              requests++;
+              tokenSum += sorted.get(b)[1];
+              long windowMillis = sorted.get(b)[0] - sorted.get(a)[0];
+              assertThat((double) requests).isLessThanOrEqualTo(RPM + RPM * windowMillis / 60_000.0 + 1e-6);
+              assertThat((double) tokenSum).isLessThanOrEqualTo(TPM + TPM * windowMillis / 60_000.0 + 1e-6);
+            }
+          }
+        });
+  }
+
+  @Test
+  void aLimitCanCountOverAnotherWindow() {
+    ManualClock clock = ManualClock.at("2026-11-25T00:00:00Z");
+    RateLimit limit = new RateLimit("test", 10, 0, RateLimit.OnLimit.FAIL_FAST, Duration.ZERO)
+        .per(Duration.ofSeconds(10));
+    BucketRateLimiter limiter = new BucketRateLimiter(List.of(limit), clock, new RecordingSleeper(clock));
+    for (int i = 0; i < 10; i++) {
+      limiter.acquire(TestModels.SMALL, 1);
+    }
+    assertThatThrownBy(() -> limiter.acquire(TestModels.SMALL, 1))
+        .isInstanceOfSatisfying(RateLimitedException.class,
+            e -> assertThat(e.retryAfter()).hasValue(Duration.ofSeconds(1)));
+    clock.advance(Duration.ofSeconds(1));
+    limiter.acquire(TestModels.SMALL, 1);
+  }
+
+  @Test
+  void aQueueWaitsItsTurnHoweverLong() {
+    ManualClock clock = ManualClock.at("2026-11-25T00:00:00Z");
+    RecordingSleeper sleeper = new RecordingSleeper(clock);
+    RateLimit limit = new RateLimit("test", 0, 1_000, RateLimit.OnLimit.QUEUE, Duration.ZERO);
+    BucketRateLimiter limiter = new BucketRateLimiter(List.of(limit), clock, sleeper);
+    limiter.acquire(TestModels.SMALL, 1_000);
+    RateLimiter.Permit second = limiter.acquire(TestModels.SMALL, 1_000);
+    assertThat(second.waited()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(sleeper.sleeps).containsExactly(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void theServersRemainingCountLowersTheBucketButNeverRaisesIt() {
+    ManualClock clock = ManualClock.at("2026-11-25T00:00:00Z");
+    RateLimit limit = new RateLimit("test", 50, 10_000, RateLimit.OnLimit.FAIL_FAST, Duration.ZERO);
+    BucketRateLimiter limiter = new BucketRateLimiter(List.of(limit), RateLimitStore.inMemory(), true, clock,
+        new RecordingSleeper(clock));
+    limiter.observe(TestModels.SMALL, new RateLimitInfo(new RateLimitInfo.Window(50, 3, null),
+        new RateLimitInfo.Window(10_000, 12_000, null), null, null, null));
+    assertThat(limiter.balance(limit, true)).isEqualTo(3.0);
+    assertThat(limiter.balance(limit, false)).as("a remaining above capacity changes nothing").isEqualTo(10_000.0);
+    for (int i = 0; i < 3; i++) {
+      limiter.acquire(TestModels.SMALL, 1);
+    }
+    assertThatThrownBy(() -> limiter.acquire(TestModels.SMALL, 1)).isInstanceOf(RateLimitedException.class);
+    limiter.observe(TestModels.SMALL, new RateLimitInfo(new RateLimitInfo.Window(50, 49, null), null, null, null,
+        null));
+    assertThat(limiter.balance(limit, true)).as("the client's own count stands when lower").isLessThan(1.0);
+  }
+
+  @Test
+  void aModelWithoutAConfiguredLimitLearnsTheServersLimit() {
+    ManualClock clock = ManualClock.at("2026-11-25T00:00:00Z");
+    RecordingSleeper sleeper = new RecordingSleeper(clock);
+    BucketRateLimiter limiter = new BucketRateLimiter(List.of(), RateLimitStore.inMemory(), true, clock, sleeper);
+    assertThat(limiter.acquire(TestModels.SMALL, 500)).isSameAs(RateLimiter.Permit.NONE);
+    // The server says 60 requests a minute, none left: the next call waits for one to refill (1 s).
+    limiter.observe(TestModels.SMALL, new RateLimitInfo(new RateLimitInfo.Window(60, 0, null), null, null, null,
+        null));
+    RateLimiter.Permit permit = limiter.acquire(TestModels.SMALL, 500);
+    assertThat(permit.waited()).isEqualTo(Duration.ofSeconds(1));
+    // Another model is not affected.
+    assertThat(limiter.acquire(TestModels.LARGE, 500)).isSameAs(RateLimiter.Permit.NONE);
+  }
+
+  @Test
+  void withoutAdaptationTheHeadersAreIgnored() {
+    ManualClock clock = ManualClock.at("2026-11-25T00:00:00Z");
+    RateLimit limit = new RateLimit("test", 50, 0, RateLimit.OnLimit.FAIL_FAST, Duration.ZERO);
+    BucketRateLimiter limiter = new BucketRateLimiter(List.of(limit), clock, new RecordingSleeper(clock));
+    limiter.observe(TestModels.SMALL, new RateLimitInfo(new RateLimitInfo.Window(50, 0, null), null, null, null,
+        Duration.ofSeconds(30)));
+    assertThat(limiter.acquire(TestModels.SMALL, 1).waited()).isZero();
   }
 }

@@ -149,7 +149,7 @@ class RalexPipelineTest {
     }
     assertThat(log).containsExactly(
         "event CallStarted", "select", "event ModelSelected", "fit test/large", "reserve", "permit",
-        "provider test/large", "record usage", "event UsageRecorded", "feedback ok", "event CallSucceeded");
+        "event AttemptStarted", "provider test/large", "record usage", "event UsageRecorded", "feedback ok", "event CallSucceeded");
   }
 
   @Test
@@ -169,7 +169,7 @@ class RalexPipelineTest {
       assertThat(ralex.usage().spentToday()).isEqualByComparingTo("0.005");
     }
     assertThat(eventTypes()).containsExactly(RalexEvent.CallStarted.class, RalexEvent.ModelSelected.class,
-        RalexEvent.UsageRecorded.class, RalexEvent.CallSucceeded.class);
+        RalexEvent.AttemptStarted.class, RalexEvent.UsageRecorded.class, RalexEvent.CallSucceeded.class);
     RalexEvent.ModelSelected selected = (RalexEvent.ModelSelected) events.get(1);
     assertThat(selected.selection().reason()).isEqualTo("the default model");
   }

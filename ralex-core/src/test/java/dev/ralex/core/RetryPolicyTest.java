@@ -70,4 +70,44 @@ class RetryPolicyTest {
         .build()).hasMessageContaining("maxDelay");
     assertThat(RetryPolicy.none().delayBeforeRetry(0, OVERLOADED, Duration.ZERO)).isEmpty();
   }
+
+  @Test
+  void aModelsRetriesCountThroughResilience4jAndStopAtTheLimit() {
+    RetryPolicy policy = RetryPolicy.builder().jitter(() -> 0.5).build();
+    RetryPolicy.Retries retries = policy.start();
+    assertThat(retries.next(OVERLOADED, Duration.ZERO)).hasValue(Duration.ofMillis(500));
+    assertThat(retries.next(OVERLOADED, Duration.ZERO)).hasValue(Duration.ofSeconds(1));
+    assertThat(retries.next(OVERLOADED, Duration.ZERO)).hasValue(Duration.ofSeconds(2));
+    assertThat(retries.next(OVERLOADED, Duration.ZERO)).as("three retries, then no more").isEmpty();
+    // The next model of a fallback chain starts its own count.
+    assertThat(policy.start().next(OVERLOADED, Duration.ZERO)).hasValue(Duration.ofMillis(500));
+  }
+
+  @Test
+  void aSessionHonoursHintsDeadlinesAndWhatCannotBeRetried() {
+    RetryPolicy policy = RetryPolicy.builder().maxRetryAfter(Duration.ofSeconds(30))
+        .deadline(Duration.ofSeconds(60)).jitter(() -> 0.5).build();
+    RateLimitedException hinted = new RateLimitedException("slow", Duration.ofMillis(12_345), ErrorDetails.NONE);
+    assertThat(policy.start().next(hinted, Duration.ZERO)).hasValue(Duration.ofMillis(12_345));
+    assertThat(policy.start().next(hinted, Duration.ofSeconds(50))).as("past the deadline").isEmpty();
+    RateLimitedException tooLong = new RateLimitedException("slow", Duration.ofSeconds(31), ErrorDetails.NONE);
+    assertThat(policy.start().next(tooLong, Duration.ZERO)).isEmpty();
+    assertThat(policy.start().next(new AuthenticationException("no", ErrorDetails.NONE), Duration.ZERO)).isEmpty();
+    assertThat(RetryPolicy.none().start().next(OVERLOADED, Duration.ZERO)).isEmpty();
+  }
+
+  @Test
+  void sessionDelaysStayWithinTheirBounds() {
+    qt().forAll(integers().between(1, 10), doubles().between(0.0, 0.999_999))
+        .checkAssert((failures, r) -> {
+          RetryPolicy policy = RetryPolicy.builder().maxRetries(10).deadline(Duration.ofDays(1))
+              .jitter(() -> r).build();
+          RetryPolicy.Retries retries = policy.start();
+          for (int retry = 0; retry < failures; retry++) {
+            Duration delay = retries.next(OVERLOADED, Duration.ZERO).orElseThrow();
+            long ceilingMillis = Math.min(16_000, 1_000L << retry);
+            assertThat(delay).isBetween(Duration.ZERO, Duration.ofMillis(ceilingMillis));
+          }
+        });
+  }
 }
