@@ -14,10 +14,15 @@ import dev.ralex.api.StreamHandler;
 import dev.ralex.api.ToolDefinition;
 import dev.ralex.api.ToolResultBlock;
 import dev.ralex.api.ToolUseBlock;
+import dev.ralex.core.CircuitBreakerPolicy;
 import dev.ralex.core.Conversation;
 import dev.ralex.core.Ralex;
+import dev.ralex.core.RateLimit;
+import dev.ralex.core.ResponseValidator;
+import dev.ralex.core.RetryPolicy;
 import dev.ralex.providers.openrouter.OpenRouterOptions;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -124,5 +129,36 @@ class ReadmeExamplesTest {
     assertThat(r.provider()).isEqualTo("openrouter");
     assertThat(r.providerModel()).hasValue("meta-llama/llama-3.3-70b-instruct");
     assertThat(r.cost()).isPositive();
+  }
+
+  @Test
+  void limitsRetriesCircuitBreakersAndFallbacks() {
+    server.overloadOnce("incident");
+    Map<String, String> env = Map.of("ANTHROPIC_API_KEY", "readme-key",
+        "ANTHROPIC_BASE_URL", server.anthropicBaseUrl());
+    List<Duration> waits = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // As in the README, with the loopback server's environment and a sleeper that records the backoff.
+    try (Ralex resilient = Ralex.builder()
+        .discoverProviders()
+        .environment(env::get)
+        .sleeper(waits::add)
+        .defaultModel("anthropic/claude-haiku-4-5")
+        .fallbackModels("anthropic/claude-sonnet-4-6")
+        .rateLimit(RateLimit.of("anthropic", 50, 40_000))
+        .rateLimit(new RateLimit("anthropic/claude-opus-4-5", 5, 0, RateLimit.OnLimit.FAIL_FAST, Duration.ZERO))
+        .retryPolicy(RetryPolicy.builder().maxRetries(3).baseDelay(Duration.ofSeconds(1))
+            .maxDelay(Duration.ofSeconds(16)).deadline(Duration.ofMinutes(2)).build())
+        .circuitBreaker(CircuitBreakerPolicy.builder().failureRateThreshold(50).slidingWindowSize(20)
+            .waitInOpenState(Duration.ofSeconds(30)).build())
+        .responseValidator((request, answer) -> answer.text().isBlank()
+            ? ResponseValidator.Verdict.reject("empty answer") : ResponseValidator.Verdict.accept())
+        .build()) {
+      ChatResponse answer = resilient.chat(ChatRequest.of("Summarise this incident report: ..."));
+      assertThat(answer.text()).isNotBlank();
+      assertThat(answer.attempts()).as("the simulated 529, then the retry").isEqualTo(2);
+      assertThat(answer.modelsTried()).containsExactly("anthropic/claude-haiku-4-5");
+      assertThat(waits).hasSize(1);
+      assertThat(answer.waited()).isEqualTo(waits.get(0));
+    }
   }
 }
