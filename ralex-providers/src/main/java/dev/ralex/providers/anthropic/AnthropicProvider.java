@@ -11,7 +11,6 @@ import dev.ralex.api.ErrorDetails;
 import dev.ralex.api.LlmException;
 import dev.ralex.api.LlmProvider;
 import dev.ralex.api.ModelInfo;
-import dev.ralex.api.ProviderException;
 import dev.ralex.api.RateLimitInfo;
 import dev.ralex.api.StreamHandle;
 import dev.ralex.api.StreamHandler;
@@ -30,7 +29,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import okhttp3.Call;
-import okhttp3.Callback;
+import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -68,12 +67,12 @@ import okhttp3.Response;
  * exception with the status. The {@code anthropic-ratelimit-*} and {@code retry-after} headers are exposed on
  * responses ({@link ChatResponse#rateLimits()}) and on exceptions ({@link LlmException#rateLimits()}).
  *
- * <p><b>Threads.</b> Thread-safe and meant to be shared. {@link #chatAsync} uses OkHttp's {@code enqueue}: no
- * thread waits for the server to answer. {@link #stream} uses the JDK's non-blocking {@code HttpClient} (see
- * {@link StreamingHttp}): bytes are pushed to the stream as they arrive, so an open stream holds no thread, and a
- * thousand streams at once need no more threads than one. Every handler callback of one stream runs in order and
- * never overlapping, on one of a few shared threads, so handlers should not block. Streams use the connect and
- * read timeouts of the OkHttp client (a stream silent for the read timeout fails with an {@link
+ * <p><b>Threads.</b> Thread-safe and meant to be shared. {@link #chat} blocks the calling thread on OkHttp's
+ * shared client. {@link #chatAsync} and {@link #stream} use the JDK's non-blocking {@code HttpClient} (see {@link
+ * StreamingHttp}): bytes are pushed to the call as they arrive, so a call waiting on the server holds no thread,
+ * and a thousand at once need no more threads than one. Every handler callback of one stream runs in order and
+ * never overlapping, on one of a few shared threads, so handlers should not block. The non-blocking calls use
+ * the connect and read timeouts of the OkHttp client (silence for the read timeout fails with an {@link
  * dev.ralex.api.LlmTimeoutException}); OkHttp interceptors, proxies and the like do not apply to them. {@link
  * #close()} does nothing: the HTTP clients are shared by every provider (see {@link ProviderHttp}), and their
  * pools evict idle connections themselves.
@@ -187,41 +186,25 @@ public final class AnthropicProvider implements LlmProvider {
   }
 
   /**
-   * Sends the request without holding a thread while the server answers: the future completes on OkHttp's
-   * dispatcher thread. Cancelling the future cancels the HTTP call. {@code executor} is not used.
+   * Sends the request without holding a thread while the server answers: like streams, it goes over the
+   * non-blocking transport, and the future completes on its shared threads. Cancelling the future cancels the
+   * HTTP exchange. {@code executor} is not used.
    */
   @Override
   public CompletableFuture<ChatResponse> chatAsync(ModelInfo model, ChatRequest request, Executor executor) {
     Objects.requireNonNull(executor, "executor");
-    Request http = httpRequest(model, request, false);
-    Call call = client.newCall(http);
-    CompletableFuture<ChatResponse> future = new CompletableFuture<>();
-    future.whenComplete((r, t) -> {
-      if (future.isCancelled()) {
-        call.cancel();
-      }
-    });
-    call.enqueue(new Callback() {
-      @Override
-      public void onFailure(Call c, IOException e) {
-        future.completeExceptionally(Failures.forIo(e, c.isCanceled(), ErrorDetails.of(ID)));
-      }
-
-      @Override
-      public void onResponse(Call c, Response response) {
-        try (response) {
-          future.complete(toResponse(model, response));
-        } catch (IOException e) {
-          future.completeExceptionally(Failures.forIo(e, c.isCanceled(), ErrorDetails.of(ID)));
-        } catch (LlmException e) {
-          future.completeExceptionally(e);
-        } catch (RuntimeException e) {
-          future.completeExceptionally(
-              new ProviderException("handling the response failed: " + e, false, ErrorDetails.of(ID), e));
-        }
-      }
-    });
-    return future;
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(request, "request");
+    byte[] body;
+    try {
+      AnthropicRequests.check(model, request, version);
+      body = AnthropicRequests.write(model, request, false);
+    } catch (LlmException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return streaming.postForWhole(nonBlockingRequest("application/json"), body,
+        (status, headers, text) -> toResponse(model, status, headers, text),
+        (e, cancelled) -> Failures.forIo(e, cancelled, ErrorDetails.of(ID)));
   }
 
   /**
@@ -240,14 +223,18 @@ public final class AnthropicProvider implements LlmProvider {
     Objects.requireNonNull(request, "request");
     AnthropicRequests.check(model, request, version);
     byte[] body = AnthropicRequests.write(model, request, true);
-    java.net.http.HttpRequest.Builder http = StreamingHttp.request(messagesUri)
+    AnthropicStream stream = new AnthropicStream(model, handler, clock, secret);
+    stream.start(streaming, nonBlockingRequest("text/event-stream"), body);
+    return StreamHandle.of(stream.completion(), stream::cancel);
+  }
+
+  /** A request for the non-blocking transport, with the same headers as {@link #httpRequest}. */
+  private java.net.http.HttpRequest.Builder nonBlockingRequest(String accept) {
+    return StreamingHttp.request(messagesUri)
         .header(authHeader, authValue)
         .header("anthropic-version", version.value())
-        .header("accept", "text/event-stream")
+        .header("accept", accept)
         .header("content-type", "application/json");
-    AnthropicStream stream = new AnthropicStream(model, handler, clock, secret);
-    stream.start(streaming, http, body);
-    return StreamHandle.of(stream.completion(), stream::cancel);
   }
 
   private Request httpRequest(ModelInfo model, ChatRequest request, boolean stream) {
@@ -266,17 +253,22 @@ public final class AnthropicProvider implements LlmProvider {
 
   /** Maps a whole (non-streamed) response; the caller closes it. */
   private ChatResponse toResponse(ModelInfo model, Response response) throws IOException {
-    String requestId = response.header("request-id");
-    RateLimitInfo rateLimits = RateLimitHeaders.parse(response.headers(), AnthropicResponses.RATE_LIMIT_PREFIX, clock);
-    ErrorDetails details = new ErrorDetails(ID, response.code(), requestId, rateLimits);
-    if (!response.isSuccessful()) {
-      String text = Bodies.readUtf8Prefix(response.body(), Bodies.MAX_ERROR_BODY_BYTES);
-      throw AnthropicResponses.httpError(response.code(), text, response.header("content-type"),
-          RetryHints.retryAfter(response.headers(), clock), details, secret);
+    String text = response.isSuccessful() ? Bodies.readUtf8(response.body())
+        : Bodies.readUtf8Prefix(response.body(), Bodies.MAX_ERROR_BODY_BYTES);
+    return toResponse(model, response.code(), response.headers(), text);
+  }
+
+  /** Maps a whole (non-streamed) response from its parts; an error body is already cut at its limit. */
+  private ChatResponse toResponse(ModelInfo model, int status, Headers headers, String body) {
+    String requestId = headers.get("request-id");
+    RateLimitInfo rateLimits = RateLimitHeaders.parse(headers, AnthropicResponses.RATE_LIMIT_PREFIX, clock);
+    ErrorDetails details = new ErrorDetails(ID, status, requestId, rateLimits);
+    if (status < 200 || status >= 300) {
+      throw AnthropicResponses.httpError(status, body, headers.get("content-type"),
+          RetryHints.retryAfter(headers, clock), details, secret);
     }
-    String body = Bodies.readUtf8(response.body());
     if (body.isBlank()) {
-      throw AnthropicResponses.malformed("HTTP " + response.code() + " with an empty body", details, null);
+      throw AnthropicResponses.malformed("HTTP " + status + " with an empty body", details, null);
     }
     JsonNode root;
     try {
@@ -288,7 +280,7 @@ public final class AnthropicProvider implements LlmProvider {
       // An error object under a success status (some gateways do this): still an error, classified by its type.
       String type = AnthropicResponses.text(root.path("error"), "type");
       throw AnthropicResponses.httpError(AnthropicResponses.statusOf(type), body, "application/json",
-          RetryHints.retryAfter(response.headers(), clock), details, secret);
+          RetryHints.retryAfter(headers, clock), details, secret);
     }
     return AnthropicResponses.message(root, model, requestId, rateLimits, body, details);
   }

@@ -1,5 +1,8 @@
 package dev.ralex.providers.internal;
 
+import dev.ralex.api.ErrorDetails;
+import dev.ralex.api.LlmException;
+import dev.ralex.api.ProviderException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpClient;
@@ -25,6 +28,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import okhttp3.Headers;
 import okio.Buffer;
 
@@ -182,6 +186,91 @@ public final class StreamingHttp {
    */
   public Exchange post(HttpRequest.Builder request, byte[] body, Receiver receiver) {
     return start(request.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), body, receiver);
+  }
+
+  /** Maps a whole response (the body cut at the error-body limit when the status is not 2xx) to a result. */
+  @FunctionalInterface
+  public interface WholeResponse<T> {
+    /**
+     * The result of the exchange.
+     *
+     * @throws IOException if the body cannot be read as the format requires
+     * @throws LlmException for an error the response reports
+     */
+    T map(int status, Headers headers, String body) throws IOException;
+  }
+
+  /**
+   * Sends {@code request} as a POST of {@code body} and completes the returned future with {@code mapper}'s
+   * result once the whole response is in, holding no thread while the server works: the non-blocking form of a
+   * blocking call. A 2xx body is read up to {@link Json#MAX_BODY_BYTES} (more fails the call); any other status's
+   * body up to {@link Bodies#MAX_ERROR_BODY_BYTES}. Cancelling the future cancels the exchange.
+   *
+   * @param failure maps a network failure (and whether the caller cancelled) to the exception the future fails
+   *     with; an {@link LlmException} from {@code mapper} fails it as it is
+   */
+  public <T> CompletableFuture<T> postForWhole(HttpRequest.Builder request, byte[] body, WholeResponse<T> mapper,
+      BiFunction<IOException, Boolean, LlmException> failure) {
+    WholeReceiver<T> receiver = new WholeReceiver<>(mapper, failure);
+    Exchange exchange = post(request, body, receiver);
+    receiver.future.whenComplete((r, t) -> {
+      if (receiver.future.isCancelled()) {
+        exchange.cancel();
+      }
+    });
+    return receiver.future;
+  }
+
+  /** The receiver of {@link #postForWhole}: one body, mapped once. */
+  private static final class WholeReceiver<T> implements Receiver {
+    final CompletableFuture<T> future = new CompletableFuture<>();
+    private final WholeResponse<T> mapper;
+    private final BiFunction<IOException, Boolean, LlmException> failure;
+    private int status;
+    private Headers headers;
+
+    WholeReceiver(WholeResponse<T> mapper, BiFunction<IOException, Boolean, LlmException> failure) {
+      this.mapper = mapper;
+      this.failure = failure;
+    }
+
+    @Override
+    public BodyMode onResponse(int status, Headers headers) {
+      this.status = status;
+      this.headers = headers;
+      return status >= 200 && status < 300 ? BodyMode.WHOLE : BodyMode.ERROR_PREFIX;
+    }
+
+    @Override
+    public void onBody(String body) {
+      try {
+        future.complete(mapper.map(status, headers, body));
+      } catch (IOException e) {
+        future.completeExceptionally(failure.apply(e, false));
+      }
+    }
+
+    @Override
+    public boolean onEvent(String type, String data) {
+      return true; // Never called: whole bodies only.
+    }
+
+    @Override
+    public void onEnd(boolean clean) {
+      // Never called: whole bodies only.
+    }
+
+    @Override
+    public void onFailure(Throwable t, boolean cancelled) {
+      if (t instanceof LlmException e) {
+        future.completeExceptionally(e);
+      } else if (t instanceof IOException e) {
+        future.completeExceptionally(failure.apply(e, cancelled));
+      } else {
+        future.completeExceptionally(new ProviderException("handling the response failed: " + t,
+            false, ErrorDetails.NONE, t));
+      }
+    }
   }
 
   private Exchange start(HttpRequest request, byte[] body, Receiver receiver) {

@@ -27,7 +27,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -35,7 +34,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import okhttp3.ResponseBody;
 
 /**
  * A provider for any server that speaks OpenAI's chat-completions API ({@code POST {baseUrl}/chat/completions}):
@@ -57,10 +55,10 @@ import okhttp3.ResponseBody;
  * that cached input is counted beside, not inside, {@code inputTokens}; a {@code usage.cost} the server reports
  * becomes the response's cost.
  *
- * <p>Calls never hold a thread while waiting for the server: {@link #chatAsync} uses OkHttp's asynchronous
- * calls, {@link #chat} runs on the caller's thread, and {@link #stream} uses the JDK's non-blocking {@code
- * HttpClient} (see {@code StreamingHttp}), so an open stream holds no thread at all; streams use the connect
- * and read timeouts of the OkHttp client, while its interceptors and proxy settings do not apply to them. The
+ * <p>{@link #chat} runs on the caller's thread, on OkHttp's shared client. {@link #chatAsync} and {@link #stream}
+ * use the JDK's non-blocking {@code HttpClient} (see {@code StreamingHttp}), so a call waiting on the server
+ * holds no thread at all; they use the connect and read timeouts of the OkHttp client, while its interceptors
+ * and proxy settings do not apply to them. The
  * API key is sent only as the {@code Authorization} header, and appears in no log line, exception or {@link
  * #toString()}.
  */
@@ -141,44 +139,23 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
   /**
    * {@inheritDoc}
    *
-   * <p>Uses OkHttp's asynchronous call: no thread waits for the server, and {@code executor} is not used.
-   * Cancelling the returned future cancels the HTTP call.
+   * <p>Goes over the non-blocking transport, as streams do: no thread waits for the server, and {@code
+   * executor} is not used. Cancelling the returned future cancels the HTTP exchange.
    */
   @Override
   public CompletableFuture<ChatResponse> chatAsync(ModelInfo model, ChatRequest request, Executor executor) {
     Objects.requireNonNull(executor, "executor");
-    CompletableFuture<ChatResponse> future = new CompletableFuture<>();
-    Call call;
+    byte[] bytes;
     try {
-      call = newCall(model, request, false);
+      bytes = requestBody(model, request, false);
     } catch (LlmException e) {
-      future.completeExceptionally(e);
-      return future;
+      return CompletableFuture.failedFuture(e);
     }
-    call.enqueue(new Callback() {
-      @Override
-      public void onFailure(Call c, IOException e) {
-        future.completeExceptionally(Failures.forIo(e, c.isCanceled(), ErrorDetails.of(id())));
-      }
-
-      @Override
-      public void onResponse(Call c, Response response) {
-        try (response) {
-          future.complete(read(model, response));
-        } catch (IOException e) {
-          future.completeExceptionally(Failures.forIo(e, c.isCanceled(), ErrorDetails.of(id())));
-        } catch (RuntimeException e) {
-          future.completeExceptionally(LlmProvider.unwrap(e));
-        }
-      }
-    });
-    future.whenComplete((r, t) -> {
-      if (future.isCancelled()) {
-        call.cancel();
-      }
-    });
-    return future;
+    return streaming.postForWhole(nonBlockingRequest("application/json"), bytes,
+        (status, responseHeaders, text) -> read(model, status, responseHeaders, text),
+        (e, cancelled) -> Failures.forIo(e, cancelled, ErrorDetails.of(id())));
   }
+
 
   /**
    * {@inheritDoc}
@@ -191,13 +168,9 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
   @Override
   public StreamHandle stream(ModelInfo model, ChatRequest request, StreamHandler handler) {
     Objects.requireNonNull(handler, "handler");
-    java.net.http.HttpRequest.Builder http;
     byte[] bytes;
     try {
       bytes = requestBody(model, request, true);
-      http = StreamingHttp.request(endpointUri);
-      StreamingHttp.copyHeaders(headers, http);
-      http.setHeader("Accept", "text/event-stream").setHeader("Content-Type", JSON.toString());
     } catch (LlmException e) {
       CompletableFuture<ChatResponse> failed = new CompletableFuture<>();
       failed.completeExceptionally(e);
@@ -205,7 +178,7 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
       return StreamHandle.of(failed, () -> {});
     }
     ChatCompletionsStream stream = new ChatCompletionsStream(settings, model, handler);
-    stream.start(streaming, http, bytes);
+    stream.start(streaming, nonBlockingRequest("text/event-stream"), bytes);
     return stream.handle();
   }
 
@@ -235,14 +208,24 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
   }
 
   private ChatResponse read(ModelInfo model, Response response) throws IOException {
-    RateLimitInfo rateLimits = RateLimitHeaders.parseOpenAiStyle(response.headers(), settings.clock());
-    ResponseBody body = response.body();
-    String text = Bodies.readUtf8(body);
-    if (!response.isSuccessful()) {
-      throw ChatCompletionsResponses.httpError(settings, response.code(), response.headers(), text, rateLimits);
-    }
-    return ChatCompletionsResponses.parse(settings, model, response.code(), response.headers(), text, rateLimits);
+    return read(model, response.code(), response.headers(), Bodies.readUtf8(response.body()));
   }
+
+  private ChatResponse read(ModelInfo model, int status, Headers responseHeaders, String text) {
+    RateLimitInfo rateLimits = RateLimitHeaders.parseOpenAiStyle(responseHeaders, settings.clock());
+    if (status < 200 || status >= 300) {
+      throw ChatCompletionsResponses.httpError(settings, status, responseHeaders, text, rateLimits);
+    }
+    return ChatCompletionsResponses.parse(settings, model, status, responseHeaders, text, rateLimits);
+  }
+
+  /** A request for the non-blocking transport, with the same headers as the blocking one. */
+  private java.net.http.HttpRequest.Builder nonBlockingRequest(String accept) {
+    java.net.http.HttpRequest.Builder http = StreamingHttp.request(endpointUri);
+    StreamingHttp.copyHeaders(headers, http);
+    return http.setHeader("Accept", accept).setHeader("Content-Type", JSON.toString());
+  }
+
 
   /**
    * Does nothing: the HTTP client's connection pool and dispatcher are shared with other providers (or owned by

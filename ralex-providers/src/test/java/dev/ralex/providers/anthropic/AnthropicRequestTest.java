@@ -190,8 +190,9 @@ class AnthropicRequestTest {
           .hasMessageContaining("2023-06-01");
       assertThatThrownBy(() -> provider.stream(HAIKU, request, new RecordingHandler()))
           .isInstanceOf(InvalidRequestException.class);
-      assertThatThrownBy(() -> provider.chatAsync(HAIKU, request, Runnable::run))
-          .isInstanceOf(InvalidRequestException.class);
+      assertThat(provider.chatAsync(HAIKU, request, Runnable::run)).isCompletedExceptionally()
+          .failsWithin(java.time.Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .withCauseInstanceOf(InvalidRequestException.class);
     }
     assertThat(server.getRequestCount()).isZero();
   }

@@ -61,8 +61,7 @@ class AnthropicWireLoggingTest {
           .contains("stream me a poem")
           .contains("<-- 200 ")
           .contains("event: message_start data: {")
-          .contains("event: message_stop")
-          .contains("<-- END ");
+          .contains("event: message_stop");
     }
   }
 
