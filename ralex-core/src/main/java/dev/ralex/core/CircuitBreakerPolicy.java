@@ -19,6 +19,10 @@ import java.util.Objects;
  * either way. Immutable and thread-safe.
  */
 public final class CircuitBreakerPolicy {
+  /** The longest duration accepted: Resilience4j counts slow-call durations in nanoseconds. */
+  private static final Duration MAX_DURATION = Duration.ofDays(365);
+  private static final int MAX_COUNT = 100_000;
+
   private static final CircuitBreakerPolicy DEFAULTS = builder().build();
   private static final CircuitBreakerPolicy DISABLED = new CircuitBreakerPolicy(builder(), false);
 
@@ -35,11 +39,12 @@ public final class CircuitBreakerPolicy {
     this.enabled = enabled;
     this.failureRateThreshold = percent(b.failureRateThreshold, "failureRateThreshold");
     this.slowCallRateThreshold = percent(b.slowCallRateThreshold, "slowCallRateThreshold");
-    this.slowCallDuration = positive(b.slowCallDuration, "slowCallDuration");
-    this.slidingWindowSize = atLeastOne(b.slidingWindowSize, "slidingWindowSize");
-    this.minimumCalls = atLeastOne(b.minimumCalls, "minimumCalls");
-    this.waitInOpenState = positive(b.waitInOpenState, "waitInOpenState");
-    this.probeCalls = atLeastOne(b.probeCalls, "probeCalls");
+    this.slowCallDuration = between(b.slowCallDuration, Duration.ofNanos(1), MAX_DURATION, "slowCallDuration");
+    this.slidingWindowSize = between(b.slidingWindowSize, MAX_COUNT, "slidingWindowSize");
+    this.minimumCalls = between(b.minimumCalls, MAX_COUNT, "minimumCalls");
+    // Resilience4j refuses an open-state wait under a millisecond.
+    this.waitInOpenState = between(b.waitInOpenState, Duration.ofMillis(1), MAX_DURATION, "waitInOpenState");
+    this.probeCalls = between(b.probeCalls, MAX_COUNT, "probeCalls");
   }
 
   private static float percent(float value, String name) {
@@ -49,17 +54,19 @@ public final class CircuitBreakerPolicy {
     return value;
   }
 
-  private static int atLeastOne(int value, String name) {
-    if (value < 1) {
-      throw new IllegalArgumentException(name + " must be at least 1 but was " + value);
+  private static int between(int value, int max, String name) {
+    if (value < 1 || value > max) {
+      // Resilience4j keeps an array of slidingWindowSize outcomes per model: the cap keeps a typo from
+      // allocating gigabytes.
+      throw new IllegalArgumentException(name + " must be between 1 and " + max + " but was " + value);
     }
     return value;
   }
 
-  private static Duration positive(Duration d, String name) {
+  private static Duration between(Duration d, Duration min, Duration max, String name) {
     Objects.requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive but was " + d);
+    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw new IllegalArgumentException(name + " must be between " + min + " and " + max + " but was " + d);
     }
     return d;
   }

@@ -72,9 +72,23 @@ final class ConfigFile {
   @JsonSetter(contentNulls = Nulls.FAIL)
   List<RateLimitEntry> rateLimits;
 
+  /** Whether the rate limiter learns from the providers' rate-limit headers. */
+  @JsonProperty("adaptiveRateLimits")
+  @JsonDeserialize(using = Flag.class)
+  Boolean adaptiveRateLimits;
+
   /** The retry section. */
   @JsonProperty("retry")
   Retry retry;
+
+  /** The circuit breaker section. */
+  @JsonProperty("circuitBreaker")
+  CircuitBreaker circuitBreaker;
+
+  /** Whether a call whose models all failed escalates to a stronger model. */
+  @JsonProperty("escalateOnFailure")
+  @JsonDeserialize(using = Flag.class)
+  Boolean escalateOnFailure;
 
   /** The {@code catalog} section. */
   static final class Catalog {
@@ -109,15 +123,20 @@ final class ConfigFile {
     @JsonDeserialize(using = RateLimitScope.class)
     String scope;
 
-    /** Requests per minute; {@code null} means no request limit. */
+    /** Requests per window; {@code null} means no request limit. */
     @JsonProperty("requestsPerMinute")
     @JsonDeserialize(using = NonNegativeInt.class)
     Integer requestsPerMinute;
 
-    /** Tokens per minute; {@code null} means no token limit. */
+    /** Tokens per window; {@code null} means no token limit. */
     @JsonProperty("tokensPerMinute")
     @JsonDeserialize(using = NonNegativeLong.class)
     Long tokensPerMinute;
+
+    /** The period the allowances are for; {@code null} means one minute. */
+    @JsonProperty("window")
+    @JsonDeserialize(using = MillisDuration.class)
+    Duration window;
 
     /** What a limited call does; {@code null} means wait. */
     @JsonProperty("onLimit")
@@ -156,6 +175,49 @@ final class ConfigFile {
     @JsonProperty("deadline")
     @JsonDeserialize(using = PositiveDuration.class)
     Duration deadline;
+  }
+
+  /** The {@code circuitBreaker} section. */
+  static final class CircuitBreaker {
+    /** Whether circuits are kept at all; {@code null} means yes. */
+    @JsonProperty("enabled")
+    @JsonDeserialize(using = Flag.class)
+    Boolean enabled;
+
+    /** The failure rate, in percent, that opens a circuit. */
+    @JsonProperty("failureRateThreshold")
+    @JsonDeserialize(using = Percent.class)
+    Float failureRateThreshold;
+
+    /** The rate of slow calls, in percent, that opens a circuit. */
+    @JsonProperty("slowCallRateThreshold")
+    @JsonDeserialize(using = Percent.class)
+    Float slowCallRateThreshold;
+
+    /** How long an attempt may take before it counts as slow. */
+    @JsonProperty("slowCallDuration")
+    @JsonDeserialize(using = NanosDuration.class)
+    Duration slowCallDuration;
+
+    /** How many of the latest attempts are counted. */
+    @JsonProperty("slidingWindowSize")
+    @JsonDeserialize(using = PositiveInt.class)
+    Integer slidingWindowSize;
+
+    /** How many attempts must be counted before the rates can open a circuit. */
+    @JsonProperty("minimumCalls")
+    @JsonDeserialize(using = PositiveInt.class)
+    Integer minimumCalls;
+
+    /** How long a circuit stays open before probing. */
+    @JsonProperty("waitInOpenState")
+    @JsonDeserialize(using = MillisDuration.class)
+    Duration waitInOpenState;
+
+    /** How many probe attempts a half-open circuit lets through. */
+    @JsonProperty("probeCalls")
+    @JsonDeserialize(using = PositiveInt.class)
+    Integer probeCalls;
   }
 
   private static boolean isScalar(JsonToken token) {
@@ -397,6 +459,71 @@ final class ConfigFile {
         throw new IllegalArgumentException("not positive");
       }
       return d;
+    }
+  }
+
+  /**
+   * A duration of at least one millisecond, whose milliseconds fit a {@code long}: a rate limit's window (buckets
+   * count in milliseconds) and a circuit's open time (Resilience4j refuses less than a millisecond, and would only
+   * say so when the {@link Ralex} is built, without naming the file).
+   */
+  static final class MillisDuration extends Scalar<Duration> {
+    private static final long serialVersionUID = 1L;
+
+    private MillisDuration() {
+      super(Duration.class, ConfigValues.DURATION_DESCRIPTION + ", at least 1ms");
+    }
+
+    @Override
+    Duration parse(String text) {
+      Duration d = ConfigValues.duration(text);
+      try {
+        if (d.toMillis() < 1) {
+          throw new IllegalArgumentException("under 1ms");
+        }
+      } catch (ArithmeticException tooLong) {
+        throw new IllegalArgumentException("too long", tooLong);
+      }
+      return d;
+    }
+  }
+
+  /**
+   * A duration greater than zero whose nanoseconds fit a {@code long} (about 292 years): Resilience4j counts a
+   * slow call's threshold in nanoseconds, and a longer one would fail only when the {@link Ralex} is built.
+   */
+  static final class NanosDuration extends Scalar<Duration> {
+    private static final long serialVersionUID = 1L;
+
+    private NanosDuration() {
+      super(Duration.class, ConfigValues.DURATION_DESCRIPTION + ", greater than zero and at most 292 years");
+    }
+
+    @Override
+    Duration parse(String text) {
+      Duration d = ConfigValues.duration(text);
+      try {
+        if (d.toNanos() <= 0) {
+          throw new IllegalArgumentException("not positive");
+        }
+      } catch (ArithmeticException tooLong) {
+        throw new IllegalArgumentException("too long", tooLong);
+      }
+      return d;
+    }
+  }
+
+  /** A percentage in (0, 100]. */
+  static final class Percent extends Scalar<Float> {
+    private static final long serialVersionUID = 1L;
+
+    private Percent() {
+      super(Float.class, ConfigValues.PERCENT_DESCRIPTION);
+    }
+
+    @Override
+    Float parse(String text) {
+      return ConfigValues.percent(text);
     }
   }
 

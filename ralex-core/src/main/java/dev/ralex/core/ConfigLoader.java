@@ -73,20 +73,36 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *     scope: global                  # global | tag:key=value | conversation:<id>
  * rateLimits:
  *   - scope: anthropic               # provider id or model id
- *     requestsPerMinute: 50
- *     tokensPerMinute: 40000
- *     onLimit: wait                  # wait | fail_fast
+ *     requestsPerMinute: 50          # per window
+ *     tokensPerMinute: 40000         # per window
+ *     window: 1m                     # the period the allowances are for
+ *     onLimit: wait                  # wait | fail_fast | queue
  *     maxWait: 30s                   # durations: 500ms, 30s, 2m, 1h or ISO-8601 (PT30S)
+ *   - scope: anthropic               # the same scope again, with another window
+ *     tokensPerMinute: 2000000
+ *     window: 24h
+ * adaptiveRateLimits: true           # learn from the providers' rate-limit headers
  * retry:
  *   maxRetries: 3
  *   baseDelay: 1s
  *   maxDelay: 16s
  *   maxRetryAfter: 60s
  *   deadline: 5m
+ * circuitBreaker:
+ *   enabled: true
+ *   failureRateThreshold: 50         # percent
+ *   slowCallRateThreshold: 100       # percent
+ *   slowCallDuration: 2m
+ *   slidingWindowSize: 20
+ *   minimumCalls: 10
+ *   waitInOpenState: 30s
+ *   probeCalls: 3
+ * escalateOnFailure: false
  * }</pre>
  *
  * <p>The same in JSON: {@code {"defaultModel": "anthropic/claude-haiku-4-5", "providers": {"anthropic":
- * {"apiKey": "${ANTHROPIC_API_KEY}"}}, "budgets": [{"period": "daily", "limit": "5.00"}], ...}}.
+ * {"apiKey": "${ANTHROPIC_API_KEY}"}}, "budgets": [{"period": "daily", "limit": "5.00"}], "rateLimits": [{"scope":
+ * "anthropic", "requestsPerMinute": 50, "window": "1m"}], "circuitBreaker": {"failureRateThreshold": 50}, ...}}.
  *
  * <h2>Keys</h2>
  *
@@ -112,19 +128,34 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *       (dollars, at least 0, written as {@code 5}, {@code 5.00} or {@code "5.00"}; never read through a
  *       binary floating point) are required; {@code scope} defaults to {@code global}. At most one budget per
  *       period and scope.
- *   <li>{@code rateLimits}: client-side limits per provider or model. {@code scope} is required, and at least
- *       one of {@code requestsPerMinute} and {@code tokensPerMinute} must be above 0 (0 or absent: no limit of
- *       that kind). {@code onLimit} defaults to {@code wait}, {@code maxWait} to 30s. At most one limit per
- *       scope.
+ *   <li>{@code rateLimits}: client-side limits per provider or model ({@link RateLimit}). {@code scope} is
+ *       required, and at least one of {@code requestsPerMinute} and {@code tokensPerMinute} must be above 0 (0 or
+ *       absent: no limit of that kind); despite their names, they are the allowances per {@code window}, which
+ *       defaults to 1m and must be at least 1ms. {@code onLimit} is {@code wait} (the default: wait in arrival
+ *       order up to {@code maxWait}, default 30s, then fail), {@code fail_fast} (fail at once) or {@code queue}
+ *       (wait in arrival order however long, until the call's deadline; {@code maxWait} does not apply). At most
+ *       one limit per scope and window: a scope may have, say, a limit per minute and another per day.
+ *   <li>{@code adaptiveRateLimits}: whether the rate limiter learns from the providers' rate-limit headers and
+ *       {@code retry-after} ({@link Ralex.Builder#adaptiveRateLimits}). Default true.
  *   <li>{@code retry}: the retry policy; each key left out keeps its default (3 retries, 1s base delay, 16s
  *       maximum delay, server hints up to 60s honoured, 5m deadline per call).
+ *   <li>{@code circuitBreaker}: the circuit breaker kept per model ({@link CircuitBreakerPolicy}); each key left
+ *       out keeps its default. {@code enabled: false} turns circuit breaking off (the other keys are still
+ *       checked). {@code failureRateThreshold} (default 50) and {@code slowCallRateThreshold} (default 100) are
+ *       percentages above 0 and at most 100; {@code slowCallDuration} (default 2m) is when an attempt counts as
+ *       slow; {@code slidingWindowSize} (default 20) how many of the latest attempts are counted, and {@code
+ *       minimumCalls} (default 10) how many must be before a circuit can open; {@code waitInOpenState} (default
+ *       30s, at least 1ms) how long an open circuit refuses attempts before {@code probeCalls} (default 3) probe
+ *       attempts decide whether it closes.
+ *   <li>{@code escalateOnFailure}: whether a call whose models all failed escalates to a stronger model
+ *       ({@link Ralex.Builder#escalateOnFailure}). Default false.
  * </ul>
  *
  * <p>Durations are written {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or in ISO-8601 ({@code PT30S}).
  * Booleans are {@code true}/{@code false} (also {@code yes}/{@code no}, {@code on}/{@code off}, {@code 1}/{@code
- * 0}). Whole numbers may also be given as strings. A key with no value ({@code retry:} alone, or {@code null})
- * counts as absent. Keys are case-sensitive; an unknown key is an error, so a typo never silently drops a
- * setting.
+ * 0}). Whole numbers may also be given as strings, and so may percentages, which are written in plain decimal
+ * notation ({@code 50}, {@code 12.5}). A key with no value ({@code retry:} alone, or {@code null}) counts as
+ * absent. Keys are case-sensitive; an unknown key is an error, so a typo never silently drops a setting.
  *
  * <h2>Environment variables</h2>
  *
@@ -148,10 +179,10 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * <h2>Errors</h2>
  *
  * <p>Every problem is a {@link ConfigurationException} naming the file, the line and column, and the key path
- * (such as {@code retry.maxRetries} or {@code budgets[1].limit}); an unknown key's message lists the keys
- * allowed where it stands. Messages never contain a configured value (it may be a key, or come from the
- * environment), only what the value must be. The file must be at most 1 MiB, hold one YAML document or JSON
- * value, repeat no key, nest at most 64 levels, and use no YAML aliases ({@code *name}).
+ * (such as {@code retry.maxRetries}, {@code circuitBreaker.minimumCalls} or {@code budgets[1].limit}); an
+ * unknown key's message lists the keys allowed where it stands. Messages never contain a configured value (it may
+ * be a key, or come from the environment), only what the value must be. The file must be at most 1 MiB, hold one
+ * YAML document or JSON value, repeat no key, nest at most 64 levels, and use no YAML aliases ({@code *name}).
  *
  * <p>Problems that need the providers themselves (an unknown provider id, a default model no configured
  * provider serves, a rate limit on an unknown scope) are reported by {@link Ralex.Builder#build()}.
@@ -530,8 +561,17 @@ final class ConfigLoader {
     }
     Map<List<Object>, Budget> budgets = budgets(config.budgets);
     rateLimits(config.rateLimits).forEach(builder::rateLimit);
+    if (config.adaptiveRateLimits != null) {
+      builder.adaptiveRateLimits(config.adaptiveRateLimits);
+    }
     if (config.retry != null) {
       builder.retryPolicy(retryPolicy(config.retry));
+    }
+    if (config.circuitBreaker != null) {
+      builder.circuitBreaker(circuitBreaker(config.circuitBreaker));
+    }
+    if (config.escalateOnFailure != null) {
+      builder.escalateOnFailure(config.escalateOnFailure);
     }
     applyOverrides(builder, budgets);
     budgets.values().forEach(builder::budget);
@@ -598,7 +638,7 @@ final class ConfigLoader {
     if (entries == null) {
       return limits;
     }
-    Map<String, String> paths = new LinkedHashMap<>();
+    Map<List<Object>, String> paths = new LinkedHashMap<>();
     for (int i = 0; i < entries.size(); i++) {
       ConfigFile.RateLimitEntry entry = entries.get(i);
       String path = "rateLimits[" + i + "]";
@@ -611,10 +651,13 @@ final class ConfigLoader {
       }
       RateLimit.OnLimit onLimit = entry.onLimit != null ? entry.onLimit : RateLimit.OnLimit.WAIT;
       Duration maxWait = entry.maxWait != null ? entry.maxWait : Duration.ofSeconds(30);
-      RateLimit limit = construct(path, () -> new RateLimit(entry.scope, requests, tokens, onLimit, maxWait));
-      String previous = paths.putIfAbsent(limit.scope(), path);
+      Duration window = entry.window != null ? entry.window : Duration.ofMinutes(1);
+      RateLimit limit = construct(path, () -> new RateLimit(entry.scope, requests, tokens, onLimit, maxWait, window));
+      // The window in whole milliseconds, as the limiter keys its buckets: two windows that differ by less would
+      // share one bucket. A scope may have several windows (per minute and per day, say), each at most once.
+      String previous = paths.putIfAbsent(List.of(limit.scope(), limit.window().toMillis()), path);
       if (previous != null) {
-        throw error(parser.locationOf(path), "'" + path + "' has the same scope as '" + previous
+        throw error(parser.locationOf(path), "'" + path + "' has the same scope and window as '" + previous
             + "'; merge them into one");
       }
       limits.add(limit);
@@ -640,6 +683,34 @@ final class ConfigLoader {
       retry.deadline(section.deadline);
     }
     return construct("retry", retry::build);
+  }
+
+  private CircuitBreakerPolicy circuitBreaker(ConfigFile.CircuitBreaker section) {
+    CircuitBreakerPolicy.Builder breaker = CircuitBreakerPolicy.builder();
+    if (section.failureRateThreshold != null) {
+      breaker.failureRateThreshold(section.failureRateThreshold);
+    }
+    if (section.slowCallRateThreshold != null) {
+      breaker.slowCallRateThreshold(section.slowCallRateThreshold);
+    }
+    if (section.slowCallDuration != null) {
+      breaker.slowCallDuration(section.slowCallDuration);
+    }
+    if (section.slidingWindowSize != null) {
+      breaker.slidingWindowSize(section.slidingWindowSize);
+    }
+    if (section.minimumCalls != null) {
+      breaker.minimumCalls(section.minimumCalls);
+    }
+    if (section.waitInOpenState != null) {
+      breaker.waitInOpenState(section.waitInOpenState);
+    }
+    if (section.probeCalls != null) {
+      breaker.probeCalls(section.probeCalls);
+    }
+    // Built even when disabled, so that a mistake in the settings surfaces now, not when circuits are turned on.
+    CircuitBreakerPolicy policy = construct("circuitBreaker", breaker::build);
+    return Boolean.FALSE.equals(section.enabled) ? CircuitBreakerPolicy.disabled() : policy;
   }
 
   private void require(String path, String key, Object value, String description) {

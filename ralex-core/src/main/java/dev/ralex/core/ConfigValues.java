@@ -34,12 +34,17 @@ final class ConfigValues {
   static final String PERIOD_DESCRIPTION = "daily or monthly";
 
   /** What {@link #onLimit} accepts, for messages. */
-  static final String ON_LIMIT_DESCRIPTION = "wait or fail_fast";
+  static final String ON_LIMIT_DESCRIPTION = "wait, fail_fast or queue";
+
+  /** What {@link #percent} accepts, for messages. */
+  static final String PERCENT_DESCRIPTION = "a percentage greater than 0 and at most 100, such as 50 or 12.5";
 
   // Plain decimal notation only: an exponent ("1e9") in a spending cap is more likely a typo than intended, and
   // the length bound keeps absurd values out of the budget arithmetic.
   private static final Pattern AMOUNT = Pattern.compile("[0-9]{1,15}(\\.[0-9]{1,15})?");
   private static final Pattern WHOLE = Pattern.compile("\\+?[0-9]{1,19}");
+  // Plain decimal notation, as for amounts; six decimals are finer than a float threshold can tell apart anyway.
+  private static final Pattern PERCENT = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,6})?");
 
   private ConfigValues() {}
 
@@ -76,6 +81,21 @@ final class ConfigValues {
   /** What {@link #wholeNumber} accepts, for messages. */
   static String wholeNumberDescription(long min, long max) {
     return "a whole number from " + min + " to " + max;
+  }
+
+  /**
+   * A percentage in (0, 100], in plain decimal notation, read exactly and only then narrowed to a {@code float}
+   * (the type of {@link CircuitBreakerPolicy}'s thresholds).
+   */
+  static float percent(String text) {
+    String v = text.trim();
+    if (PERCENT.matcher(v).matches()) {
+      BigDecimal p = new BigDecimal(v);
+      if (p.signum() > 0 && p.compareTo(BigDecimal.valueOf(100)) <= 0) {
+        return p.floatValue();
+      }
+    }
+    throw new IllegalArgumentException(PERCENT_DESCRIPTION);
   }
 
   /** A boolean: true/yes/on/1 or false/no/off/0, in any case. */
@@ -140,13 +160,15 @@ final class ConfigValues {
     }
   }
 
-  /** {@code wait} or {@code fail_fast} (also {@code fail-fast}), in any case. */
+  /** {@code wait}, {@code fail_fast} (also {@code fail-fast}) or {@code queue}, in any case. */
   static RateLimit.OnLimit onLimit(String text) {
     switch (text.trim().toLowerCase(Locale.ROOT).replace('-', '_')) {
       case "wait":
         return RateLimit.OnLimit.WAIT;
       case "fail_fast":
         return RateLimit.OnLimit.FAIL_FAST;
+      case "queue":
+        return RateLimit.OnLimit.QUEUE;
       default:
         throw new IllegalArgumentException(ON_LIMIT_DESCRIPTION);
     }

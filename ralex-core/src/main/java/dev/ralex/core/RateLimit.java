@@ -19,6 +19,9 @@ import java.util.Objects;
  */
 public record RateLimit(String scope, int requestsPerMinute, long tokensPerMinute, OnLimit onLimit, Duration maxWait,
     Duration window) {
+  /** The longest window: a year. */
+  public static final Duration MAX_WINDOW = Duration.ofDays(366);
+
   /** What a call does when its limit is reached. */
   public enum OnLimit {
     /** Wait for a permit, in arrival order, up to {@code maxWait}; then fail with a RateLimitedException. */
@@ -50,9 +53,11 @@ public record RateLimit(String scope, int requestsPerMinute, long tokensPerMinut
       throw new IllegalArgumentException("maxWait of rate limit '" + scope + "' must not be negative");
     }
     Objects.requireNonNull(window, "window");
-    if (window.toMillis() <= 0) {
-      throw new IllegalArgumentException("window of rate limit '" + scope + "' must be at least 1 ms but was "
-          + window);
+    if (window.compareTo(Duration.ofMillis(1)) < 0 || window.compareTo(MAX_WINDOW) > 0
+        || window.getNano() % 1_000_000 != 0) {
+      // Buckets count in whole milliseconds: a finer window would silently share a bucket with its rounding.
+      throw new IllegalArgumentException("window of rate limit '" + scope + "' must be whole milliseconds between "
+          + "1 ms and " + MAX_WINDOW + " but was " + window);
     }
   }
 

@@ -6,7 +6,12 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.ralex.api.BudgetSnapshot;
 import dev.ralex.api.ChatRequest;
+import dev.ralex.api.CircuitOpenException;
 import dev.ralex.api.ConfigurationException;
+import dev.ralex.api.ErrorDetails;
+import dev.ralex.api.ProviderUnavailableException;
+import dev.ralex.api.RalexEvent.CircuitStateChanged.State;
+import dev.ralex.api.RateLimitInfo;
 import dev.ralex.api.RateLimitedException;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
@@ -36,6 +41,8 @@ class ConfigLoaderTest {
   Path dir;
 
   private final Map<String, String> env = new HashMap<>(Map.of("TEST_API_KEY", SECRET));
+  private final ManualClock clock = ManualClock.at("2026-11-25T10:00:00Z");
+  private final RecordingSleeper sleeper = new RecordingSleeper(clock);
 
   private Path write(String name, String content) {
     try {
@@ -53,6 +60,11 @@ class ConfigLoaderTest {
 
   private Ralex build(String yaml) {
     return load(write("ralex.yaml", yaml)).build();
+  }
+
+  /** Builds on the manual clock and the recording sleeper, so that rate limits and circuits run exactly. */
+  private Ralex buildTimed(String yaml) {
+    return load(write("ralex.yaml", yaml)).clock(clock).sleeper(sleeper).build();
   }
 
   /** The message of the ConfigurationException that loading this content throws. */
@@ -83,13 +95,29 @@ class ConfigLoaderTest {
     return ChatRequest.builder().addUserMessage("x").tag(key, value).build();
   }
 
+  /** One attempt on the model that failed in a way its circuit counts. */
+  private static void attemptFails(Ralex ralex, String model) {
+    ralex.circuits.acquire("call", ralex.model(model)).failed(Duration.ofSeconds(1),
+        new ProviderUnavailableException("Internal server error", false, ErrorDetails.of("test", 500, "req_1")));
+  }
+
+  /** One attempt on the model that succeeded after {@code took}. */
+  private static void attemptSucceeds(Ralex ralex, String model, Duration took) {
+    ralex.circuits.acquire("call", ralex.model(model)).succeeded(took);
+  }
+
+  /** What the provider's headers would say after a response: no requests left this minute, pause for 30s. */
+  private static RateLimitInfo exhausted() {
+    return new RateLimitInfo(new RateLimitInfo.Window(60, 0, null), null, null, null, Duration.ofSeconds(30));
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // The whole format
 
   @ParameterizedTest
   @ValueSource(strings = {"full.yaml", "full.json"})
   void aFullFileConfiguresEverySetting(String name) {
-    try (Ralex ralex = load(resource(name)).build()) {
+    try (Ralex ralex = load(resource(name)).clock(clock).sleeper(sleeper).build()) {
       assertThat(ralex.defaultModel().id()).isEqualTo("test/large");
       Selection selection = ralex.selector.select(new RoutingContext("call-1", ChatRequest.of("x"), ralex.models(),
           ralex.defaultModel(), 1, BudgetSnapshot.UNLIMITED, Map.of()));
@@ -116,10 +144,46 @@ class ConfigLoaderTest {
       assertThat(ralex.retryPolicy.toString())
           .contains("baseDelay=PT2S", "maxDelay=PT20S", "maxRetryAfter=PT1M30S");
 
-      // requestsPerMinute: 1 with fail_fast on the provider: the second permit is refused at once.
+      // adaptiveRateLimits: false: the headers' "none left, pause 30s" is ignored.
+      ralex.rateLimiter.observe(ralex.model("test/small"), exhausted());
+      ralex.rateLimiter.observe(ralex.model("test/large"), exhausted());
+      // test/large queues, one request per 10s: the second waits its turn, far beyond the other entry's maxWait.
+      assertThat(ralex.rateLimiter.acquire(ralex.model("test/large"), 10).waited()).isZero();
+      assertThat(ralex.rateLimiter.acquire(ralex.model("test/large"), 10).waited()).isEqualTo(Duration.ofSeconds(10));
+      // requestsPerMinute: 1 with fail_fast on test/small: the second permit is refused at once.
       ralex.rateLimiter.acquire(ralex.model("test/small"), 10);
       assertThatThrownBy(() -> ralex.rateLimiter.acquire(ralex.model("test/small"), 10))
-          .isInstanceOf(RateLimitedException.class);
+          .isInstanceOf(RateLimitedException.class).hasMessageContaining("per minute on 'test/small'");
+      // The provider's second limit, 3 requests per hour, is used up by the three calls above.
+      assertThatThrownBy(() -> ralex.rateLimiter.acquire(ralex.model("test/large"), 10))
+          .isInstanceOf(RateLimitedException.class).hasMessageContaining("3 requests per PT1H on 'test'");
+
+      assertThat(ralex.escalateOnFailure).isTrue();
+
+      // The circuit counts the last 4 attempts once there are 4, and opens at 75% failures: 2 of 4 is not enough.
+      attemptSucceeds(ralex, "test/large", Duration.ofSeconds(1));
+      attemptFails(ralex, "test/large");
+      attemptFails(ralex, "test/large");
+      attemptSucceeds(ralex, "test/large", Duration.ofSeconds(1));
+      assertThat(ralex.circuits.state("test/large")).isEqualTo(State.CLOSED);
+      attemptFails(ralex, "test/large");
+      assertThat(ralex.circuits.state("test/large")).isEqualTo(State.OPEN);
+      assertThatThrownBy(() -> attemptFails(ralex, "test/large")).isInstanceOfSatisfying(CircuitOpenException.class,
+          e -> assertThat(e.retryAfter()).hasValue(Duration.ofSeconds(10)));
+      // After waitInOpenState, 2 probe attempts and no more.
+      clock.advance(Duration.ofSeconds(11));
+      ralex.circuits.acquire("probe-1", ralex.model("test/large"));
+      ralex.circuits.acquire("probe-2", ralex.model("test/large"));
+      assertThat(ralex.circuits.state("test/large")).isEqualTo(State.HALF_OPEN);
+      assertThatThrownBy(() -> ralex.circuits.acquire("probe-3", ralex.model("test/large")))
+          .isInstanceOf(CircuitOpenException.class);
+
+      // Slower than 45s counts as slow, and 12.5% slow calls open the circuit: 1 of 4 does.
+      attemptSucceeds(ralex, "test/small", Duration.ofSeconds(46));
+      for (int i = 0; i < 3; i++) {
+        attemptSucceeds(ralex, "test/small", Duration.ofSeconds(44));
+      }
+      assertThat(ralex.circuits.state("test/small")).isEqualTo(State.OPEN);
     }
   }
 
@@ -166,10 +230,30 @@ class ConfigLoaderTest {
 
   @Test
   void unsetKeysKeepTheBuilderDefaults() {
-    try (Ralex ralex = build(PROVIDER)) {
+    try (Ralex ralex = buildTimed(PROVIDER)) {
       assertThat(ralex.retryPolicy).isSameAs(RetryPolicy.defaults());
       assertThat(ralex.usage().snapshot(ChatRequest.of("x"))).isEqualTo(BudgetSnapshot.UNLIMITED);
       assertThat(ralex.listeners.isEmpty()).isTrue();
+      assertThat(ralex.escalateOnFailure).isFalse();
+
+      // Adaptive rate limits: the headers' "none left" makes the next call wait for a request to refill (1s).
+      ralex.rateLimiter.observe(ralex.model("test/small"), exhausted());
+      assertThat(ralex.rateLimiter.acquire(ralex.model("test/small"), 10).waited()).isPositive();
+
+      // The default circuit breaker: opens once 10 attempts are counted, for 30s, then lets 3 probes through.
+      for (int i = 0; i < 9; i++) {
+        attemptFails(ralex, "test/large");
+      }
+      assertThat(ralex.circuits.state("test/large")).isEqualTo(State.CLOSED);
+      attemptFails(ralex, "test/large");
+      assertThatThrownBy(() -> attemptFails(ralex, "test/large")).isInstanceOfSatisfying(CircuitOpenException.class,
+          e -> assertThat(e.retryAfter()).hasValue(Duration.ofSeconds(30)));
+      clock.advance(Duration.ofSeconds(31));
+      for (int i = 0; i < 3; i++) {
+        ralex.circuits.acquire("probe", ralex.model("test/large"));
+      }
+      assertThatThrownBy(() -> ralex.circuits.acquire("probe", ralex.model("test/large")))
+          .isInstanceOf(CircuitOpenException.class);
     }
   }
 
@@ -178,6 +262,216 @@ class ConfigLoaderTest {
     try (Ralex ralex = build(PROVIDER + "retry:\n  maxRetries: 0\n")) {
       assertThat(ralex.retryPolicy.maxRetries()).isZero();
       assertThat(ralex.retryPolicy.deadline()).isEqualTo(RetryPolicy.defaults().deadline());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Rate limits, circuit breaker, escalation
+
+  @Test
+  void aRateLimitsWindowIsThePeriodOfItsAllowances() {
+    String yaml = PROVIDER + "rateLimits:\n  - scope: test\n    requestsPerMinute: 2\n    window: 1s\n"
+        + "    onLimit: fail_fast\n";
+    try (Ralex ralex = buildTimed(yaml)) {
+      ralex.rateLimiter.acquire(ralex.model("test/small"), 10);
+      ralex.rateLimiter.acquire(ralex.model("test/small"), 10);
+      assertThatThrownBy(() -> ralex.rateLimiter.acquire(ralex.model("test/small"), 10))
+          .isInstanceOfSatisfying(RateLimitedException.class, e -> {
+            assertThat(e).hasMessageContaining("2 requests per PT1S on 'test'");
+            assertThat(e.retryAfter()).hasValue(Duration.ofMillis(500));
+          });
+      // Two a second refill one every 500ms; per minute, 500ms would refill a sixtieth of one.
+      clock.advance(Duration.ofMillis(500));
+      ralex.rateLimiter.acquire(ralex.model("test/small"), 10);
+    }
+  }
+
+  @Test
+  void withoutAWindowALimitIsPerMinute() {
+    String yaml = PROVIDER + "rateLimits:\n  - scope: test\n    requestsPerMinute: 2\n    onLimit: fail_fast\n";
+    try (Ralex ralex = buildTimed(yaml)) {
+      ralex.rateLimiter.acquire(ralex.model("test/small"), 10);
+      ralex.rateLimiter.acquire(ralex.model("test/small"), 10);
+      assertThatThrownBy(() -> ralex.rateLimiter.acquire(ralex.model("test/small"), 10))
+          .isInstanceOfSatisfying(RateLimitedException.class, e -> {
+            assertThat(e).hasMessageContaining("2 requests per minute on 'test'");
+            assertThat(e.retryAfter()).hasValue(Duration.ofSeconds(30));
+          });
+    }
+  }
+
+  @Test
+  void aQueueWaitsItsTurnBeyondMaxWait() {
+    String yaml = PROVIDER + "rateLimits:\n  - scope: test\n    requestsPerMinute: 1\n    onLimit: QUEUE\n"
+        + "    maxWait: 1s\n";
+    try (Ralex ralex = buildTimed(yaml)) {
+      ralex.rateLimiter.acquire(ralex.model("test/small"), 10);
+      assertThat(ralex.rateLimiter.acquire(ralex.model("test/small"), 10).waited()).isEqualTo(Duration.ofMinutes(1));
+      assertThat(sleeper.sleeps).containsExactly(Duration.ofMinutes(1));
+    }
+  }
+
+  @Test
+  void aScopeMayHaveOneLimitPerWindow() {
+    String yaml = PROVIDER + "rateLimits:\n  - {scope: test, requestsPerMinute: 10}\n"
+        + "  - {scope: test, requestsPerMinute: 2, window: 1h, onLimit: fail_fast}\n";
+    try (Ralex ralex = buildTimed(yaml)) {
+      ralex.rateLimiter.acquire(ralex.model("test/small"), 10);
+      ralex.rateLimiter.acquire(ralex.model("test/large"), 10);
+      assertThatThrownBy(() -> ralex.rateLimiter.acquire(ralex.model("test/small"), 10))
+          .isInstanceOf(RateLimitedException.class).hasMessageContaining("2 requests per PT1H on 'test'");
+    }
+    // The same window written two ways is the same window; a window finer than the limiter's millisecond is refused.
+    assertThat(yamlError(PROVIDER + "rateLimits:\n  - {scope: test, requestsPerMinute: 1, window: 1m}\n"
+        + "  - {scope: test, tokensPerMinute: 1, window: 60s}\n"))
+        .contains("line 6", "'rateLimits[1]' has the same scope and window as 'rateLimits[0]'");
+    assertThat(yamlError(PROVIDER + "rateLimits:\n  - {scope: test, requestsPerMinute: 1}\n"
+        + "  - {scope: test, tokensPerMinute: 1, window: PT60.0004S}\n"))
+        .contains("line 6", "'rateLimits[1]'", "must be whole milliseconds");
+  }
+
+  @Test
+  void adaptiveRateLimitsFalseIgnoresTheProvidersHeaders() {
+    try (Ralex ralex = buildTimed(PROVIDER + "adaptiveRateLimits: false\n")) {
+      ralex.rateLimiter.observe(ralex.model("test/small"), exhausted());
+      assertThat(ralex.rateLimiter.acquire(ralex.model("test/small"), 10).waited()).isZero();
+    }
+    try (Ralex ralex = buildTimed(PROVIDER + "adaptiveRateLimits: on\n")) {
+      ralex.rateLimiter.observe(ralex.model("test/small"), exhausted());
+      assertThat(ralex.rateLimiter.acquire(ralex.model("test/small"), 10).waited()).isPositive();
+    }
+  }
+
+  @Test
+  void escalateOnFailureSetsEscalation() {
+    try (Ralex ralex = build(PROVIDER + "escalateOnFailure: true\n")) {
+      assertThat(ralex.escalateOnFailure).isTrue();
+    }
+    try (Ralex ralex = build(PROVIDER + "escalateOnFailure: no\n")) {
+      assertThat(ralex.escalateOnFailure).isFalse();
+    }
+  }
+
+  @Test
+  void circuitBreakerKeepsTheDefaultsOfKeysItLeavesOut() {
+    try (Ralex ralex = buildTimed(PROVIDER + "circuitBreaker:\n  minimumCalls: 2\n")) {
+      // The default threshold, 50%, is reached at 1 failure in 2.
+      attemptFails(ralex, "test/small");
+      attemptSucceeds(ralex, "test/small", Duration.ofSeconds(1));
+      assertThatThrownBy(() -> attemptFails(ralex, "test/small")).isInstanceOfSatisfying(
+          CircuitOpenException.class, e -> assertThat(e.retryAfter()).hasValue(Duration.ofSeconds(30)));
+      // Calls under the default slow-call duration (2m) are not slow.
+      for (int i = 0; i < 5; i++) {
+        attemptSucceeds(ralex, "test/large", Duration.ofSeconds(119));
+      }
+      assertThat(ralex.circuits.state("test/large")).isEqualTo(State.CLOSED);
+    }
+    try (Ralex ralex = buildTimed(PROVIDER + "circuitBreaker:\n")) {
+      for (int i = 0; i < 9; i++) {
+        attemptFails(ralex, "test/small");
+      }
+      assertThat(ralex.circuits.state("test/small")).as("an empty section changes nothing").isEqualTo(State.CLOSED);
+    }
+  }
+
+  @Test
+  void circuitBreakerEnabledFalseTurnsCircuitBreakingOff() {
+    try (Ralex ralex = buildTimed(PROVIDER + "circuitBreaker:\n  enabled: false\n  minimumCalls: 1\n")) {
+      for (int i = 0; i < 50; i++) {
+        attemptFails(ralex, "test/small");
+      }
+      assertThat(ralex.circuits.state("test/small")).isEqualTo(State.CLOSED);
+    }
+    // The other keys are checked all the same.
+    assertThat(yamlError(PROVIDER + "circuitBreaker:\n  enabled: false\n  minimumCalls: 0\n"))
+        .contains("line 6", "'circuitBreaker.minimumCalls' must be a whole number from 1");
+  }
+
+  @Test
+  void invalidResilienceSettingsNameTheKeyAndTheLine() {
+    String limit = PROVIDER + "rateLimits:\n  - scope: test\n    requestsPerMinute: 5\n";
+    String window = "'rateLimits[0].window' must be a duration such as 30s, 500ms, 2m, 1h or PT30S, at least 1ms";
+    for (String value : List.of("0s", "-1s", "PT0.0005S", "9000000000000h", "soon", "30")) {
+      assertThat(yamlError(limit + "    window: " + value + "\n")).as(value).contains("ralex.yaml", "line 7", window);
+    }
+    assertThat(yamlError(limit + "    onLimit: later\n"))
+        .contains("line 7", "'rateLimits[0].onLimit' must be wait, fail_fast or queue");
+    assertThat(yamlError(limit + "    windw: 1h\n")).contains("line 7", "unknown key 'rateLimits[0].windw'",
+        "did you mean 'window'?", "maxWait, onLimit, requestsPerMinute, scope, tokensPerMinute, window");
+
+    assertThat(yamlError(PROVIDER + "adaptiveRateLimits: maybe\n"))
+        .contains("line 4", "'adaptiveRateLimits' must be true or false");
+    assertThat(yamlError(PROVIDER + "escalateOnFailure: 2\n"))
+        .contains("line 4", "'escalateOnFailure' must be true or false");
+
+    String breaker = PROVIDER + "circuitBreaker:\n";
+    assertThat(yamlError(breaker + "  enabled: sometimes\n"))
+        .contains("line 5", "'circuitBreaker.enabled' must be true or false");
+    String percent = "must be a percentage greater than 0 and at most 100";
+    for (String value : List.of("0", "0.0", "100.5", "101", "-5", "50%", "1e2", "half", "12.1234567")) {
+      assertThat(yamlError(breaker + "  failureRateThreshold: " + value + "\n")).as(value)
+          .contains("line 5", "'circuitBreaker.failureRateThreshold' " + percent);
+    }
+    assertThat(yamlError(breaker + "  slowCallRateThreshold: 0\n"))
+        .contains("line 5", "'circuitBreaker.slowCallRateThreshold' " + percent);
+    for (String value : List.of("0s", "-5s", "9999999h")) {
+      assertThat(yamlError(breaker + "  slowCallDuration: " + value + "\n")).as(value).contains("line 5",
+          "'circuitBreaker.slowCallDuration' must be a duration", "greater than zero and at most 292 years");
+    }
+    for (String key : List.of("slidingWindowSize", "minimumCalls", "probeCalls")) {
+      assertThat(yamlError(breaker + "  " + key + ": 0\n"))
+          .contains("line 5", "'circuitBreaker." + key + "' must be a whole number from 1 to 2147483647");
+      assertThat(yamlError(breaker + "  " + key + ": 2.5\n")).contains("line 5", "'circuitBreaker." + key + "'");
+    }
+    for (String value : List.of("0ms", "PT0.0005S", "-1s")) {
+      assertThat(yamlError(breaker + "  waitInOpenState: " + value + "\n")).as(value).contains("line 5",
+          "'circuitBreaker.waitInOpenState' must be a duration", "at least 1ms");
+    }
+    assertThat(yamlError(breaker + "  probeCall: 2\n")).contains("line 5", "unknown key 'circuitBreaker.probeCall'",
+        "did you mean 'probeCalls'?", "in 'circuitBreaker'", "enabled, failureRateThreshold, minimumCalls, probeCalls, "
+            + "slidingWindowSize, slowCallDuration, slowCallRateThreshold, waitInOpenState");
+    assertThat(yamlError(PROVIDER + "circuitBreaker: off\n"))
+        .contains("line 4", "'circuitBreaker' must be a map with the keys enabled, failureRateThreshold");
+  }
+
+  @Test
+  void invalidResilienceSettingsInJsonNameTheKeyAndTheLine() {
+    String json = "{\n  \"providers\": {\"test\": {\"apiKey\": \"k\"}},\n  \"circuitBreaker\": {\n"
+        + "    \"slowCallRateThreshold\": 12.5,\n    \"failureRateThreshold\": 5e1\n  }\n}\n";
+    assertThat(error("ralex.json", json)).contains("ralex.json", "line 5",
+        "'circuitBreaker.failureRateThreshold' must be a percentage");
+    String window = "{\"providers\": {\"test\": {}},\n\"rateLimits\": [{\"scope\": \"test\", "
+        + "\"requestsPerMinute\": 1,\n  \"window\": 60}]}";
+    assertThat(error("ralex.json", window)).contains("line 3", "'rateLimits[0].window' must be a duration");
+  }
+
+  @Test
+  void substitutionReachesTheResilienceSettings() {
+    env.putAll(Map.of("WINDOW", "1s", "ESCALATE", "yes", "THRESHOLD", "50"));
+    String yaml = PROVIDER + """
+        rateLimits:
+          - scope: test/small
+            requestsPerMinute: ${RPM:-1}
+            window: ${WINDOW}
+            onLimit: ${ON_LIMIT:-fail_fast}
+        adaptiveRateLimits: ${ADAPTIVE:-off}
+        circuitBreaker:
+          enabled: ${CIRCUITS:-true}
+          failureRateThreshold: ${THRESHOLD}
+          minimumCalls: ${MIN_CALLS:-2}
+        escalateOnFailure: ${ESCALATE}
+        """;
+    try (Ralex ralex = buildTimed(yaml)) {
+      ralex.rateLimiter.acquire(ralex.model("test/small"), 10);
+      assertThatThrownBy(() -> ralex.rateLimiter.acquire(ralex.model("test/small"), 10))
+          .isInstanceOfSatisfying(RateLimitedException.class,
+              e -> assertThat(e.retryAfter()).hasValue(Duration.ofSeconds(1)));
+      ralex.rateLimiter.observe(ralex.model("test/large"), exhausted());
+      assertThat(ralex.rateLimiter.acquire(ralex.model("test/large"), 10).waited()).isZero();
+      attemptFails(ralex, "test/large");
+      attemptSucceeds(ralex, "test/large", Duration.ofSeconds(1));
+      assertThat(ralex.circuits.state("test/large")).isEqualTo(State.OPEN);
+      assertThat(ralex.escalateOnFailure).isTrue();
     }
   }
 
@@ -274,7 +568,15 @@ class ConfigLoaderTest {
         PROVIDER + "timeZone: ${SECRET}\n",
         PROVIDER + "rateLimits:\n  - scope: ${SECRET}\n",
         PROVIDER + "catalog:\n  file: ${SECRET_PATH}\n",
-        PROVIDER + "debug: x${SECRET}\n");
+        PROVIDER + "debug: x${SECRET}\n",
+        PROVIDER + "rateLimits:\n  - scope: test\n    requestsPerMinute: 1\n    window: ${SECRET}\n",
+        PROVIDER + "rateLimits:\n  - scope: test\n    requestsPerMinute: 1\n    onLimit: ${SECRET}\n",
+        PROVIDER + "adaptiveRateLimits: ${SECRET}\n",
+        PROVIDER + "escalateOnFailure: ${SECRET}\n",
+        PROVIDER + "circuitBreaker:\n  enabled: ${SECRET}\n",
+        PROVIDER + "circuitBreaker:\n  failureRateThreshold: ${SECRET}\n",
+        PROVIDER + "circuitBreaker:\n  slowCallDuration: ${SECRET}\n",
+        PROVIDER + "circuitBreaker:\n  probeCalls: ${SECRET}\n");
     for (String yaml : files) {
       Path file = write("ralex.yaml", yaml);
       Throwable thrown = catchThrowable(() -> load(file));
@@ -306,7 +608,8 @@ class ConfigLoaderTest {
 
     String top = yamlError(PROVIDER + "defaultModle: test/small\n");
     assertThat(top).contains("line 4, column 1", "unknown key 'defaultModle'", "did you mean 'defaultModel'?",
-        "at the top level", "budgets", "catalog", "rateLimits", "timeZone");
+        "at the top level", "adaptiveRateLimits", "budgets", "catalog", "circuitBreaker", "escalateOnFailure",
+        "rateLimits", "timeZone");
 
     String inList = yamlError(PROVIDER + "budgets:\n  - period: daily\n    limit: 1\n    cap: 2\n");
     assertThat(inList).contains("line 7", "unknown key 'budgets[0].cap'", "in 'budgets[0]'",
@@ -375,7 +678,7 @@ class ConfigLoaderTest {
         .contains("line 6", "'budgets[1]' has the same period and scope as 'budgets[0]'");
     assertThat(yamlError(PROVIDER + "rateLimits:\n  - {scope: test, requestsPerMinute: 1}\n"
         + "  - {scope: test, tokensPerMinute: 1}\n"))
-        .contains("line 6", "'rateLimits[1]' has the same scope as 'rateLimits[0]'");
+        .contains("line 6", "'rateLimits[1]' has the same scope and window as 'rateLimits[0]'");
   }
 
   // ---------------------------------------------------------------------------------------------------------------
