@@ -5,12 +5,16 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One turn of a conversation: a role and its ordered content blocks.
+ * One turn of a conversation: a role and its ordered content blocks, and whether it is pinned.
+ *
+ * <p>A pinned message is one the caller marked as important: context compression never drops, summarizes or
+ * truncates it. Pinning is Ralex's own mark; it is not sent to the provider.
  *
  * @param role who wrote it
  * @param content the blocks, in order; never empty
+ * @param pinned whether context compression must keep it as it is
  */
-public record Message(Role role, List<ContentBlock> content) {
+public record Message(Role role, List<ContentBlock> content, boolean pinned) {
   /** Validates the message: a non-empty list of blocks that the role may hold. */
   public Message {
     Objects.requireNonNull(role, "role");
@@ -26,6 +30,21 @@ public record Message(Role role, List<ContentBlock> content) {
         throw new IllegalArgumentException("an assistant message cannot hold a tool_result block");
       }
     }
+  }
+
+  /** An unpinned message. */
+  public Message(Role role, List<ContentBlock> content) {
+    this(role, content, false);
+  }
+
+  /** This message, pinned: context compression keeps it as it is. */
+  public Message pin() {
+    return pinned ? this : new Message(role, content, true);
+  }
+
+  /** This message, not pinned. */
+  public Message unpin() {
+    return pinned ? new Message(role, content, false) : this;
   }
 
   /** A user message with one text block. */
@@ -76,6 +95,6 @@ public record Message(Role role, List<ContentBlock> content) {
   /** The role and the kinds of blocks, never their text. */
   @Override
   public String toString() {
-    return "Message[" + role + ", " + content + "]";
+    return "Message[" + role + (pinned ? ", pinned, " : ", ") + content + "]";
   }
 }
