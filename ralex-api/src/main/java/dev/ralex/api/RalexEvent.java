@@ -151,6 +151,34 @@ public sealed interface RalexEvent {
   }
 
   /**
+   * The context manager made a request smaller to fit its model's window (or a configured budget), before it was
+   * sent. Says what was done, never the text.
+   *
+   * @param callId the call's id
+   * @param model the model the request was fitted to
+   * @param strategy the compression that acted, such as {@code dropOldest} or {@code summarize}
+   * @param messagesDropped messages removed from the history
+   * @param messagesSummarized messages replaced by a summary
+   * @param toolResultsTruncated tool results cut short with a marker
+   * @param tokensBefore the estimated input tokens before this step
+   * @param tokensAfter the estimated input tokens after it
+   */
+  record ContextCompressed(String callId, ModelInfo model, String strategy, int messagesDropped,
+      int messagesSummarized, int toolResultsTruncated, int tokensBefore, int tokensAfter) implements RalexEvent {
+    /** Validates the event. */
+    public ContextCompressed {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(strategy, "strategy");
+    }
+
+    /** The estimated input tokens this step saved. */
+    public int tokensSaved() {
+      return tokensBefore - tokensAfter;
+    }
+  }
+
+  /**
    * A model failed for good and Ralex moves to the next model of the selection's fallbacks.
    *
    * @param callId the call's id

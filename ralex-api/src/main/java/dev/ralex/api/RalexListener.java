@@ -56,6 +56,11 @@ public interface RalexListener {
     onEvent(event);
   }
 
+  /** The context manager made a request smaller before it was sent. */
+  default void onContextCompressed(RalexEvent.ContextCompressed event) {
+    onEvent(event);
+  }
+
   /** A billed attempt's usage and cost were recorded. */
   default void onUsageRecorded(RalexEvent.UsageRecorded event) {
     onEvent(event);

@@ -191,6 +191,12 @@ final class Call {
       guard = ralex.circuits.acquire(callId, model);
       fit = ralex.contextManager.fit(requestForModel, model, maxOutputForModel,
           req -> provider.estimateInputTokens(model, req));
+      if (!fit.compressions().isEmpty() && !ralex.listeners.isEmpty()) {
+        for (ContextManager.Compressed c : fit.compressions()) {
+          ralex.listeners.fire(new RalexEvent.ContextCompressed(callId, model, c.strategy(), c.messagesDropped(),
+              c.messagesSummarized(), c.toolResultsTruncated(), c.tokensBefore(), c.tokensAfter()));
+        }
+      }
       BigDecimal worstCase = model.pricing().worstCaseCost(fit.inputTokens(), maxOutputForModel);
       reservation = ralex.usage.reserve(fit.request(), model, worstCase);
       permit = ralex.rateLimiter.acquire(model, (long) fit.inputTokens() + maxOutputForModel);

@@ -49,6 +49,8 @@ final class Listeners {
       l.onEscalating(e);
     } else if (event instanceof RalexEvent.CircuitStateChanged e) {
       l.onCircuitStateChanged(e);
+    } else if (event instanceof RalexEvent.ContextCompressed e) {
+      l.onContextCompressed(e);
     } else if (event instanceof RalexEvent.UsageRecorded e) {
       l.onUsageRecorded(e);
     } else if (event instanceof RalexEvent.CallSucceeded e) {

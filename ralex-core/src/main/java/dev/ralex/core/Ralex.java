@@ -137,6 +137,9 @@ public final class Ralex implements AutoCloseable {
       byNeeds.add(List.copyOf(list));
     }
     this.candidatesByNeeds = List.copyOf(byNeeds);
+    if (contextManager instanceof CompressingContextManager compressing) {
+      compressing.bind(this); // Summarization calls go through this instance's pipeline.
+    }
   }
 
   private static boolean hasAll(ModelInfo model, int needsMask) {

@@ -1,0 +1,191 @@
+package dev.ralex.core;
+
+import dev.ralex.api.ContentBlock;
+import dev.ralex.api.Message;
+import dev.ralex.api.TextBlock;
+import dev.ralex.api.TokenEstimates;
+import dev.ralex.api.ToolResultBlock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The built-in {@link Compression} steps other than summarization. */
+final class Compressions {
+  private Compressions() {}
+
+  /** Keeps the newest turns; see {@link Compression#keepRecentTurns(int)}. */
+  static final class KeepRecentTurns implements Compression {
+    private final int turns;
+
+    KeepRecentTurns(int turns) {
+      this.turns = turns;
+    }
+
+    @Override
+    public String name() {
+      return "keepRecentTurns";
+    }
+
+    @Override
+    public void apply(History history) {
+      List<History.Turn> all = history.turns();
+      for (int i = 0; i < all.size() - turns; i++) {
+        history.drop(all.get(i));
+      }
+    }
+  }
+
+  /** Drops the oldest turns with a sticky cut; see {@link Compression#dropOldest(double)}. */
+  static final class DropOldest implements Compression {
+    /** The most conversations whose cut is remembered; the oldest entries go first. */
+    private static final int MAX_REMEMBERED = 10_000;
+
+    private final double refillFraction;
+    // Conversation id -> the first message kept by the last cut.
+    private final Map<String, Message> cuts = new ConcurrentHashMap<>();
+
+    DropOldest(double refillFraction) {
+      this.refillFraction = refillFraction;
+    }
+
+    @Override
+    public String name() {
+      return "dropOldest";
+    }
+
+    @Override
+    public void apply(History history) {
+      String conversation = history.conversationId().orElse(null);
+      List<History.Turn> all = history.turns();
+      Message lastCut = conversation == null ? null : cuts.get(conversation);
+      if (lastCut != null) {
+        // Keep the previous cut while it fits: the same prefix, so the provider's prompt cache still serves it.
+        int from = indexOf(all, lastCut);
+        if (from > 0) {
+          for (int i = 0; i < from; i++) {
+            history.drop(all.get(i));
+          }
+          if (history.fits()) {
+            return;
+          }
+        }
+      }
+      long target = (long) Math.floor(history.budget() * refillFraction);
+      for (History.Turn t : all) {
+        if (history.tokens() <= target) {
+          break;
+        }
+        history.drop(t);
+      }
+      if (conversation != null) {
+        if (cuts.size() >= MAX_REMEMBERED) {
+          cuts.clear(); // Rare, and only costs each conversation one new cut.
+        }
+        for (History.Turn t : all) {
+          if (!t.dropped()) {
+            cuts.put(conversation, t.messages().get(0));
+            break;
+          }
+        }
+      }
+    }
+
+    /** The turn starting with {@code first}: by identity (a conversation resends its objects), else by value. */
+    private static int indexOf(List<History.Turn> turns, Message first) {
+      for (int i = 0; i < turns.size(); i++) {
+        if (turns.get(i).messages().get(0) == first) {
+          return i;
+        }
+      }
+      for (int i = 0; i < turns.size(); i++) {
+        if (turns.get(i).messages().get(0).equals(first)) {
+          return i;
+        }
+      }
+      return -1;
+    }
+  }
+
+  /** Shortens long tool results; see {@link Compression#truncateToolResults(int)}. */
+  static final class TruncateToolResults implements Compression {
+    private final int maxTokens;
+
+    TruncateToolResults(int maxTokens) {
+      this.maxTokens = maxTokens;
+    }
+
+    @Override
+    public String name() {
+      return "truncateToolResults";
+    }
+
+    @Override
+    public void apply(History history) {
+      for (History.Turn turn : history.turns()) {
+        if (history.fits()) {
+          return;
+        }
+        if (!turn.removable()) {
+          continue;
+        }
+        List<Message> changed = null;
+        int cut = 0;
+        for (int i = 0; i < turn.messages().size(); i++) {
+          Message m = turn.messages().get(i);
+          List<ContentBlock> blocks = null;
+          for (int b = 0; b < m.content().size(); b++) {
+            if (m.content().get(b) instanceof ToolResultBlock r) {
+              ToolResultBlock shorter = shorten(r);
+              if (shorter != r) {
+                if (blocks == null) {
+                  blocks = new ArrayList<>(m.content());
+                }
+                blocks.set(b, shorter);
+                cut++;
+              }
+            }
+          }
+          if (blocks != null) {
+            if (changed == null) {
+              changed = new ArrayList<>(turn.messages());
+            }
+            changed.set(i, new Message(m.role(), blocks, m.pinned()));
+          }
+        }
+        if (changed != null) {
+          history.replace(turn, changed);
+          history.truncated += cut;
+        }
+      }
+    }
+
+    /** The result with each long text cut to its start and end around a marker; the same object if none is. */
+    private ToolResultBlock shorten(ToolResultBlock r) {
+      List<ContentBlock> content = null;
+      for (int i = 0; i < r.content().size(); i++) {
+        if (r.content().get(i) instanceof TextBlock t && TokenEstimates.estimateText(t.text()) > maxTokens) {
+          if (content == null) {
+            content = new ArrayList<>(r.content());
+          }
+          content.set(i, new TextBlock(cut(t.text()), t.cacheControl()));
+        }
+      }
+      return content == null ? r : new ToolResultBlock(r.toolUseId(), content, r.isError(), r.cacheControl());
+    }
+
+    private String cut(String text) {
+      // About maxTokens of text in all: two thirds from the start, one third from the end (errors and totals
+      // tend to be at the end of tool output).
+      int keepChars = maxTokens * 4;
+      int head = keepChars * 2 / 3;
+      int tail = keepChars - head;
+      if (text.length() <= head + tail) {
+        return text;
+      }
+      int omitted = text.length() - head - tail;
+      return text.substring(0, head) + "\n[... " + omitted + " characters omitted by Ralex to fit the context ...]\n"
+          + text.substring(text.length() - tail);
+    }
+  }
+}
