@@ -3,6 +3,7 @@ package dev.ralex.api;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -175,6 +176,29 @@ public sealed interface RalexEvent {
     /** The estimated input tokens this step saved. */
     public int tokensSaved() {
       return tokensBefore - tokensAfter;
+    }
+  }
+
+  /**
+   * A conversation's history broke the tool pairing rules (a {@code tool_use} without its {@code tool_result} in
+   * the next message, or a {@code tool_result} answering nothing, as a crash or a concurrent send can leave it)
+   * and was repaired before it was sent, so the provider does not reject it.
+   *
+   * @param callId empty: the repair happens before the conversation's call starts
+   * @param conversationId the conversation
+   * @param orphanToolUseIds ids of the tool calls dropped for want of a result
+   * @param orphanToolResultIds ids of the results dropped for want of a call
+   * @param messagesDropped messages left empty and removed
+   * @param messagesMerged messages merged into their neighbour to keep roles alternating
+   */
+  record HistoryRepaired(String callId, String conversationId, List<String> orphanToolUseIds,
+      List<String> orphanToolResultIds, int messagesDropped, int messagesMerged) implements RalexEvent {
+    /** Validates the event. */
+    public HistoryRepaired {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(conversationId, "conversationId");
+      orphanToolUseIds = List.copyOf(orphanToolUseIds);
+      orphanToolResultIds = List.copyOf(orphanToolResultIds);
     }
   }
 

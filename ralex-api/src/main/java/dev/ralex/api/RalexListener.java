@@ -61,6 +61,11 @@ public interface RalexListener {
     onEvent(event);
   }
 
+  /** A conversation's broken tool history was repaired before a send. */
+  default void onHistoryRepaired(RalexEvent.HistoryRepaired event) {
+    onEvent(event);
+  }
+
   /** A billed attempt's usage and cost were recorded. */
   default void onUsageRecorded(RalexEvent.UsageRecorded event) {
     onEvent(event);

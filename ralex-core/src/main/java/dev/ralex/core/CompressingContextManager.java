@@ -14,9 +14,9 @@ import dev.ralex.api.TokenEstimates;
 import dev.ralex.api.ToolDefinition;
 import dev.ralex.api.ToolResultBlock;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToIntFunction;
 
 /**
@@ -24,18 +24,19 @@ import java.util.function.ToIntFunction;
  * over budget, then, for models with prompt caching, places cache breakpoints after the system prompt and after
  * the history that precedes the newest turn. Thread-safe; the steps keep their own per-conversation memory.
  *
- * <p>Token counts are per message and remembered by message identity (a conversation resends the same message
- * objects every turn), so fitting a long history again after one message was added counts only that message.
+ * <p>Token counts are per message and remembered per conversation by message identity (a conversation resends
+ * the same message objects every turn), so fitting a long history again after one message was added counts
+ * only that message.
  */
 final class CompressingContextManager implements ContextManager {
   /** Anthropic's limit of cache breakpoints per request. */
   private static final int MAX_BREAKPOINTS = 4;
-  private static final int MAX_REMEMBERED_COUNTS = 200_000;
+  private static final int MAX_REMEMBERED_CONVERSATIONS = 10_000;
 
   private final List<Compression> steps;
   private final boolean cacheBreakpoints;
-  // Message (by identity) -> its estimated tokens; bounded, cleared when full.
-  private final Map<Message, Integer> counts = new IdentityHashMap<>();
+  // Conversation id -> its messages at the last fit and their tokens; bounded, cleared when full.
+  private final Map<String, Counted> counted = new ConcurrentHashMap<>();
 
   CompressingContextManager(List<Compression> steps, boolean cacheBreakpoints) {
     this.steps = List.copyOf(steps);
@@ -57,7 +58,8 @@ final class CompressingContextManager implements ContextManager {
     if (Summarize.TASK.equals(request.tags().get(Summarize.TASK_TAG))) {
       return ContextManager.strict().fit(request, model, maxOutputTokens, counter); // Never summarize a summary.
     }
-    History history = new History(request, model, budget, fixedTokens(request), this::count);
+    History history = new History(request, model, budget, fixedTokens(request), counts(request),
+        CompressingContextManager::messageTokens);
     List<Compressed> done = new ArrayList<>(0);
     for (Compression step : steps) {
       boolean capsHistory = step instanceof Compressions.KeepRecentTurns;
@@ -178,22 +180,37 @@ final class CompressingContextManager implements ContextManager {
     return CacheControl.NONE;
   }
 
-  private int count(Message m) {
-    synchronized (counts) {
-      Integer known = counts.get(m);
-      if (known != null) {
-        return known;
+  /**
+   * The tokens of each message: those of a conversation's previous fit are reused while its messages are the
+   * same objects (a conversation resends them), so only new messages are counted.
+   */
+  private int[] counts(ChatRequest request) {
+    List<Message> messages = request.messages();
+    String conversation = request.conversationId().orElse(null);
+    Counted previous = conversation == null ? null : counted.get(conversation);
+    int[] counts = new int[messages.size()];
+    int reused = 0;
+    if (previous != null) {
+      int n = Math.min(previous.messages.length, messages.size());
+      while (reused < n && previous.messages[reused] == messages.get(reused)) {
+        counts[reused] = previous.counts[reused];
+        reused++;
       }
     }
-    int tokens = messageTokens(m);
-    synchronized (counts) {
-      if (counts.size() >= MAX_REMEMBERED_COUNTS) {
-        counts.clear();
-      }
-      counts.put(m, tokens);
+    for (int i = reused; i < counts.length; i++) {
+      counts[i] = messageTokens(messages.get(i));
     }
-    return tokens;
+    if (conversation != null) {
+      if (counted.size() >= MAX_REMEMBERED_CONVERSATIONS && !counted.containsKey(conversation)) {
+        counted.clear(); // Rare; each conversation then counts its history once more.
+      }
+      counted.put(conversation, new Counted(messages.toArray(new Message[0]), counts));
+    }
+    return counts;
   }
+
+  /** A conversation's messages at its last fit and their tokens. */
+  private record Counted(Message[] messages, int[] counts) {}
 
   /** One message's share of {@link TokenEstimates#estimateInputTokens}: the estimate is a sum over messages. */
   static int messageTokens(Message m) {

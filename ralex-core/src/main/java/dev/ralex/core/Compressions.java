@@ -183,9 +183,17 @@ final class Compressions {
       if (text.length() <= head + tail) {
         return text;
       }
-      int omitted = text.length() - head - tail;
-      return text.substring(0, head) + "\n[... " + omitted + " characters omitted by Ralex to fit the context ...]\n"
-          + text.substring(text.length() - tail);
+      int headEnd = head;
+      if (Character.isHighSurrogate(text.charAt(headEnd - 1))) {
+        headEnd--; // Never split a character made of two chars.
+      }
+      int tailStart = text.length() - tail;
+      if (Character.isLowSurrogate(text.charAt(tailStart))) {
+        tailStart++;
+      }
+      int omitted = tailStart - headEnd;
+      return text.substring(0, headEnd) + "\n[... " + omitted + " characters omitted by Ralex to fit the context ...]\n"
+          + text.substring(tailStart);
     }
   }
 }

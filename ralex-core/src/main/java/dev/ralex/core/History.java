@@ -44,25 +44,30 @@ public final class History {
   int summarized;
   int truncated;
 
-  History(ChatRequest request, ModelInfo model, int budget, int fixedTokens, ToIntFunction<Message> messageTokens) {
+  /**
+   * A history of {@code request}'s messages, whose tokens are {@code counts} (one per message, in order);
+   * {@code messageTokens} counts messages the steps create (summaries, shortened results).
+   */
+  History(ChatRequest request, ModelInfo model, int budget, int fixedTokens, int[] counts,
+      ToIntFunction<Message> messageTokens) {
     this.request = request;
     this.model = model;
     this.budget = budget;
     this.fixedTokens = fixedTokens;
     this.messageTokens = messageTokens;
-    this.turns = split(request.messages(), messageTokens);
+    this.turns = split(request.messages(), counts);
     this.view = Collections.unmodifiableList(turns);
     for (Turn t : turns) {
       keptTokens += t.tokens;
     }
   }
 
-  private static List<Turn> split(List<Message> messages, ToIntFunction<Message> counter) {
+  private static List<Turn> split(List<Message> messages, int[] counts) {
     List<Turn> turns = new ArrayList<>();
     int start = 0;
     for (int i = 1; i <= messages.size(); i++) {
       if (i == messages.size() || startsTurn(messages.get(i))) {
-        turns.add(new Turn(turns.size(), messages.subList(start, i), counter));
+        turns.add(new Turn(turns.size(), messages.subList(start, i), counts, start));
         start = i;
       }
     }
@@ -232,13 +237,13 @@ public final class History {
     private boolean newest;
     private boolean dropped;
 
-    Turn(int index, List<Message> messages, ToIntFunction<Message> counter) {
+    Turn(int index, List<Message> messages, int[] counts, int offset) {
       this.index = index;
       this.messages = messages;
       boolean anyPinned = false;
-      for (Message m : messages) {
-        tokens += counter.applyAsInt(m);
-        anyPinned |= m.pinned();
+      for (int i = 0; i < messages.size(); i++) {
+        tokens += counts[offset + i];
+        anyPinned |= messages.get(i).pinned();
       }
       this.pinned = anyPinned;
     }

@@ -51,6 +51,8 @@ final class Listeners {
       l.onCircuitStateChanged(e);
     } else if (event instanceof RalexEvent.ContextCompressed e) {
       l.onContextCompressed(e);
+    } else if (event instanceof RalexEvent.HistoryRepaired e) {
+      l.onHistoryRepaired(e);
     } else if (event instanceof RalexEvent.UsageRecorded e) {
       l.onUsageRecorded(e);
     } else if (event instanceof RalexEvent.CallSucceeded e) {

@@ -35,7 +35,6 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -94,7 +93,7 @@ public final class Ralex implements AutoCloseable {
   private final List<ModelInfo> anyCandidates;
   // The served models having each combination of the capabilities a request can need, indexed by needsMask.
   private final List<List<ModelInfo>> candidatesByNeeds;
-  private final Map<String, Conversation> conversations = new ConcurrentHashMap<>();
+  private final ConversationRegistry conversations;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Ralex(Builder b, Map<String, LlmProvider> providers, ModelCatalog catalog, ModelInfo defaultModel,
@@ -118,6 +117,9 @@ public final class Ralex implements AutoCloseable {
     this.clock = b.clock;
     this.sleeper = b.sleeper;
     this.defaultMaxOutputTokens = b.defaultMaxOutputTokens;
+    this.conversations = new ConversationRegistry(
+        b.conversationStore != null ? b.conversationStore : ConversationStore.inMemory(), b.historyRepair, b.zone,
+        listeners);
     if (b.executor != null) {
       this.executor = b.executor;
       this.ownedExecutor = null;
@@ -234,8 +236,12 @@ public final class Ralex implements AutoCloseable {
   }
 
   /**
-   * The conversation with this id, created empty on first use. The same id returns the same conversation,
-   * whose sends are serialized; different conversations proceed in parallel.
+   * The conversation with this id: on first use loaded from the {@linkplain Builder#conversationStore
+   * conversation store}, or created empty. The same id returns the same conversation, whose sends are
+   * serialized; different conversations proceed in parallel. Thread-safe.
+   *
+   * @throws ConversationStoreException if the stored conversation cannot be read (a corrupt file is named)
+   * @throws IllegalStateException if this instance is closed
    */
   public Conversation conversation(String id) {
     Objects.requireNonNull(id, "id");
@@ -243,12 +249,7 @@ public final class Ralex implements AutoCloseable {
       throw new IllegalArgumentException("conversation id must not be blank");
     }
     ensureOpen();
-    return conversations.computeIfAbsent(id, key -> new Conversation(this, key));
-  }
-
-  /** Forgets a conversation's history; a later {@link #conversation(String)} with the id starts afresh. */
-  void forget(String conversationId) {
-    conversations.remove(conversationId);
+    return conversations.get(this, id);
   }
 
   /** The models this instance can call: the catalog's models of the configured providers. */
@@ -434,6 +435,8 @@ public final class Ralex implements AutoCloseable {
     private Function<String, String> environment = System::getenv;
     private ClassLoader classLoader;
     private boolean debug;
+    private ConversationStore conversationStore;
+    private HistoryRepair historyRepair = HistoryRepair.repairing();
 
     private Builder() {}
 
@@ -643,6 +646,24 @@ public final class Ralex implements AutoCloseable {
     /** The class loader in which to find provider factories. Default: the thread's context class loader. */
     public Builder classLoader(ClassLoader classLoader) {
       this.classLoader = Objects.requireNonNull(classLoader, "classLoader");
+      return this;
+    }
+
+    /**
+     * Where conversations keep their history and settings. Default {@link ConversationStore#inMemory()}, a new
+     * one per instance; {@link ConversationStore#files(Path)} keeps them across restarts.
+     */
+    public Builder conversationStore(ConversationStore store) {
+      this.conversationStore = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * How a conversation's broken history (a {@code tool_use} without its {@code tool_result}, or the reverse) is
+     * handled before a send. Default {@link HistoryRepair#repairing()}: repair it.
+     */
+    public Builder historyRepair(HistoryRepair historyRepair) {
+      this.historyRepair = Objects.requireNonNull(historyRepair, "historyRepair");
       return this;
     }
 
