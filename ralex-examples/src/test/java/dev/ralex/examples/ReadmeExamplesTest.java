@@ -15,7 +15,10 @@ import dev.ralex.api.ToolDefinition;
 import dev.ralex.api.ToolResultBlock;
 import dev.ralex.api.ToolUseBlock;
 import dev.ralex.core.CircuitBreakerPolicy;
+import dev.ralex.core.Compression;
+import dev.ralex.core.ContextManager;
 import dev.ralex.core.Conversation;
+import dev.ralex.core.ConversationStore;
 import dev.ralex.core.Ralex;
 import dev.ralex.core.RateLimit;
 import dev.ralex.core.ResponseValidator;
@@ -159,6 +162,38 @@ class ReadmeExamplesTest {
       assertThat(answer.modelsTried()).containsExactly("anthropic/claude-haiku-4-5");
       assertThat(waits).hasSize(1);
       assertThat(answer.waited()).isEqualTo(waits.get(0));
+    }
+  }
+
+  @Test
+  void conversationsAndLongHistories(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    Map<String, String> env = Map.of("ANTHROPIC_API_KEY", "readme-key",
+        "ANTHROPIC_BASE_URL", server.anthropicBaseUrl());
+    java.nio.file.Path store = dir.resolve("conversations");
+    try (Ralex withHistory = Ralex.builder()
+        .discoverProviders()
+        .environment(env::get)
+        .conversationStore(ConversationStore.files(store))
+        .contextManager(ContextManager.compressing(
+            Compression.truncateToolResults(2_000),
+            Compression.summarize("anthropic/claude-haiku-4-5"),
+            Compression.dropOldest()))
+        .build()) {
+      Conversation chat = withHistory.conversation("ticket-1234")
+          .system("You are a senior Java reviewer.");
+      chat.sendPinned("House rules: Java 17, no new dependencies.");
+      chat.budget(new BigDecimal("0.50"));
+      ChatResponse answer = chat.send("Review PaymentService.retry()");
+      assertThat(answer.text()).isNotEmpty();
+      assertThat(chat.history()).hasSize(4);
+      assertThat(chat.history().get(0).pinned()).isTrue();
+    }
+    // A new instance on the same directory, as after a restart, has the same conversation.
+    try (Ralex restarted = Ralex.builder().discoverProviders().environment(env::get)
+        .conversationStore(ConversationStore.files(store)).build()) {
+      Conversation again = restarted.conversation("ticket-1234");
+      assertThat(again.history()).hasSize(4);
+      assertThat(again.system()).hasValue("You are a senior Java reviewer.");
     }
   }
 }
