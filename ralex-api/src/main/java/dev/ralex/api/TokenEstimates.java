@@ -18,6 +18,15 @@ public final class TokenEstimates {
 
   /** The estimated input tokens of {@code request}, never less than 1. */
   public static int estimateInputTokens(ChatRequest request) {
+    long tokens = fixed(request);
+    for (Message message : request.messages()) {
+      tokens += message(message);
+    }
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(1, tokens));
+  }
+
+  /** The request's parts other than its messages: the system prompt and the tool definitions. */
+  static long fixed(ChatRequest request) {
     long tokens = 0;
     for (TextBlock block : request.system()) {
       tokens += estimateText(block.text());
@@ -29,13 +38,16 @@ public final class TokenEstimates {
             + estimateText(tool.inputSchemaJson()) + PER_MESSAGE_OVERHEAD;
       }
     }
-    for (Message message : request.messages()) {
-      tokens += PER_MESSAGE_OVERHEAD;
-      for (ContentBlock block : message.content()) {
-        tokens += estimateBlock(block);
-      }
+    return tokens;
+  }
+
+  /** One message: its overhead and every block; at least {@link #PER_MESSAGE_OVERHEAD}. */
+  static long message(Message message) {
+    long tokens = PER_MESSAGE_OVERHEAD;
+    for (ContentBlock block : message.content()) {
+      tokens += estimateBlock(block);
     }
-    return (int) Math.min(Integer.MAX_VALUE, Math.max(1, tokens));
+    return tokens;
   }
 
   private static long estimateBlock(ContentBlock block) {

@@ -36,6 +36,8 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Anthropic's Claude models over the Messages API ({@code POST /v1/messages}): blocking, asynchronous and
@@ -88,9 +90,12 @@ public final class AnthropicProvider implements LlmProvider {
   public static final String VERSION_2023_06_01 = AnthropicVersion.V2023_06_01;
 
   private static final MediaType JSON = MediaType.get("application/json");
+  private static final Logger LOG = LoggerFactory.getLogger(AnthropicProvider.class);
 
   private final OkHttpClient client;
   private final HttpUrl messagesUrl;
+  private final HttpUrl countTokensUrl;
+  private final boolean exactTokenCounting;
   private final java.net.URI messagesUri;
   private final StreamingHttp streaming;
   private final String baseUrl;
@@ -119,6 +124,8 @@ public final class AnthropicProvider implements LlmProvider {
     }
     // A base URL with a path (a proxy's prefix) keeps it; addPathSegments replaces a trailing empty segment.
     this.messagesUrl = base.newBuilder().addPathSegments("v1/messages").build();
+    this.countTokensUrl = base.newBuilder().addPathSegments("v1/messages/count_tokens").build();
+    this.exactTokenCounting = b.exactTokenCounting;
     this.baseUrl = base.newBuilder().username("").password("").build().toString();
     if (b.apiKey != null) {
       this.authHeader = "x-api-key";
@@ -228,6 +235,81 @@ public final class AnthropicProvider implements LlmProvider {
     return StreamHandle.of(stream.completion(), stream::cancel);
   }
 
+  /**
+   * The input tokens {@code request} would be billed for on {@code model}, as Anthropic counts them: one {@code
+   * POST /v1/messages/count_tokens} with the request's model, system prompt, messages, tools and tool choice
+   * (output limit, stop sequences, sampling parameters and metadata are not sent: they are not input). Counting
+   * is free but has its own rate limits; it blocks the calling thread on OkHttp's shared client.
+   *
+   * @return the {@code input_tokens} of the answer
+   * @throws LlmException the subtype for what went wrong, mapped as {@link #chat} maps it
+   */
+  public int countTokens(ModelInfo model, ChatRequest request) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(request, "request");
+    Request http = new Request.Builder()
+        .url(countTokensUrl)
+        .header(authHeader, authValue)
+        .header("anthropic-version", version.value())
+        .header("accept", "application/json")
+        .post(RequestBody.create(AnthropicRequests.writeCountTokens(model, request), JSON))
+        .build();
+    Call call = client.newCall(http);
+    try (Response response = call.execute()) {
+      String body = response.isSuccessful() ? Bodies.readUtf8(response.body())
+          : Bodies.readUtf8Prefix(response.body(), Bodies.MAX_ERROR_BODY_BYTES);
+      return toTokenCount(response.code(), response.headers(), body);
+    } catch (IOException e) {
+      throw Failures.forIo(e, call.isCanceled(), ErrorDetails.of(ID));
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With {@link Builder#exactTokenCounting(boolean) exactTokenCounting} on, Anthropic's exact count ({@link
+   * #countTokens}, one HTTP call); if that call fails, or when the option is off (the default), the
+   * tokenizer-free estimate. A failed count is logged at DEBUG and never thrown.
+   */
+  @Override
+  public int estimateInputTokens(ModelInfo model, ChatRequest request) {
+    if (exactTokenCounting) {
+      try {
+        return countTokens(model, request);
+      } catch (LlmException e) {
+        LOG.debug("count_tokens failed for {}, using the estimate instead: {}", model.id(), e.toString());
+      }
+    }
+    return LlmProvider.super.estimateInputTokens(model, request);
+  }
+
+  /** Reads a count_tokens answer, mapping an error as {@link #toResponse} does. */
+  private int toTokenCount(int status, Headers headers, String body) {
+    String requestId = headers.get("request-id");
+    RateLimitInfo rateLimits = RateLimitHeaders.parse(headers, AnthropicResponses.RATE_LIMIT_PREFIX, clock);
+    ErrorDetails details = new ErrorDetails(ID, status, requestId, rateLimits);
+    if (status < 200 || status >= 300) {
+      throw AnthropicResponses.httpError(status, body, headers.get("content-type"),
+          RetryHints.retryAfter(headers, clock), details, secret);
+    }
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw AnthropicResponses.malformed("the body is not valid JSON (" + e.getOriginalMessage() + ")", details, null);
+    }
+    if (root != null && root.isObject() && "error".equals(AnthropicResponses.text(root, "type"))) {
+      String type = AnthropicResponses.text(root.path("error"), "type");
+      throw AnthropicResponses.httpError(AnthropicResponses.statusOf(type), body, "application/json",
+          RetryHints.retryAfter(headers, clock), details, secret);
+    }
+    JsonNode tokens = root == null ? null : root.get("input_tokens");
+    if (tokens == null || !tokens.canConvertToInt() || !tokens.isIntegralNumber() || tokens.intValue() < 0) {
+      throw AnthropicResponses.malformed("the count has no non-negative integer input_tokens", details, null);
+    }
+    return tokens.intValue();
+  }
+
   /** A request for the non-blocking transport, with the same headers as {@link #httpRequest}. */
   private java.net.http.HttpRequest.Builder nonBlockingRequest(String accept) {
     return StreamingHttp.request(messagesUri)
@@ -299,6 +381,7 @@ public final class AnthropicProvider implements LlmProvider {
     private String version = DEFAULT_VERSION;
     private OkHttpClient httpClient;
     private Clock clock = Clock.systemUTC();
+    private boolean exactTokenCounting;
 
     private Builder() {}
 
@@ -344,6 +427,16 @@ public final class AnthropicProvider implements LlmProvider {
     /** The clock that rate-limit resets and {@code retry-after} dates are read against. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Whether {@link AnthropicProvider#estimateInputTokens} asks Anthropic for the exact count ({@link
+     * AnthropicProvider#countTokens}: one extra HTTP call per estimate, free but rate-limited) instead of
+     * estimating; default false. A failed count falls back to the estimate.
+     */
+    public Builder exactTokenCounting(boolean exact) {
+      this.exactTokenCounting = exact;
       return this;
     }
 

@@ -83,11 +83,26 @@ final class AnthropicRequests {
 
   /** The request body for {@code model}; {@code stream} adds {@code "stream": true}. */
   static byte[] write(ModelInfo model, ChatRequest request, boolean stream) {
+    return write(model, request, stream, false);
+  }
+
+  /**
+   * The body of {@code POST /v1/messages/count_tokens}: what a message request carries that is counted (model,
+   * system, messages, tools, tool choice), without the fields that endpoint refuses ({@code max_tokens}, {@code
+   * stream}, stop sequences, sampling parameters, metadata).
+   */
+  static byte[] writeCountTokens(ModelInfo model, ChatRequest request) {
+    return write(model, request, false, true);
+  }
+
+  private static byte[] write(ModelInfo model, ChatRequest request, boolean stream, boolean countOnly) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(estimateSize(request));
     try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
       g.writeStartObject();
       g.writeStringField("model", model.providerModelId());
-      g.writeNumberField("max_tokens", maxTokens(model, request));
+      if (!countOnly) {
+        g.writeNumberField("max_tokens", maxTokens(model, request));
+      }
       writeSystem(g, request.system());
       g.writeArrayFieldStart("messages");
       for (Message message : request.messages()) {
@@ -104,6 +119,11 @@ final class AnthropicRequests {
       }
       g.writeEndArray();
       writeTools(g, request);
+      if (countOnly) {
+        g.writeEndObject();
+        g.flush();
+        return out.toByteArray();
+      }
       if (!request.stopSequences().isEmpty()) {
         g.writeArrayFieldStart("stop_sequences");
         for (String stop : request.stopSequences()) {

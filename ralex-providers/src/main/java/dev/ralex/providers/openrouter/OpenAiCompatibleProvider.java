@@ -182,6 +182,21 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
     return stream.handle();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Exact for OpenAI's models ({@link OpenAiTokenCounter#forModel}: OpenAI's tokenizer, the chat format's
+   * per-message overhead, tool definitions as sent); other models get the default tokenizer-free estimate.
+   */
+  @Override
+  public int estimateInputTokens(ModelInfo model, ChatRequest request) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(request, "request");
+    return OpenAiTokenCounter.forModel(model)
+        .map(counter -> counter.countInputTokens(model, request))
+        .orElseGet(() -> LlmProvider.super.estimateInputTokens(model, request));
+  }
+
   /** Builds the HTTP call; validation failures are thrown before anything is sent. */
   private Call newCall(ModelInfo model, ChatRequest request, boolean stream) {
     byte[] bytes = requestBody(model, request, stream);
