@@ -95,6 +95,16 @@ public interface LlmProvider extends AutoCloseable {
   default int estimateInputTokens(ModelInfo model, ChatRequest request) {
     return TokenEstimates.estimateInputTokens(request);
   }
+  /**
+   * The per-message counter context compression uses for {@code model}: it counts a long history one message at
+   * a time and again only for what changed. The default is {@link TokenCounter#estimating()}; a provider with a
+   * tokenizer for the model returns one. {@link #estimateInputTokens} may still be exact where this is not (a
+   * counting endpoint counts whole requests).
+   */
+  default TokenCounter tokenCounter(ModelInfo model) {
+    return TokenCounter.estimating();
+  }
+
 
   /**
    * The context window of the model with this provider-side id (such as {@code claude-haiku-4-5}), if this

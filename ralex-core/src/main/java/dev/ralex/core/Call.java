@@ -186,11 +186,12 @@ final class Call {
     UsageTracker.Reservation reservation = null;
     RateLimiter.Permit permit;
     ContextManager.Fit fit;
+    ModelTokens tokens;
     try {
       // The circuit first: an open one refuses before the budget or a permit is taken.
       guard = ralex.circuits.acquire(callId, model);
-      fit = ralex.contextManager.fit(requestForModel, model, maxOutputForModel,
-          req -> provider.estimateInputTokens(model, req));
+      tokens = new ModelTokens(provider, model, ralex.calibration.ratio(model));
+      fit = ralex.contextManager.fit(requestForModel, model, maxOutputForModel, tokens);
       if (!fit.compressions().isEmpty() && !ralex.listeners.isEmpty()) {
         for (ContextManager.Compressed c : fit.compressions()) {
           ralex.listeners.fire(new RalexEvent.ContextCompressed(callId, model, c.strategy(), c.messagesDropped(),
@@ -235,7 +236,8 @@ final class Call {
     if (!ralex.listeners.isEmpty()) {
       ralex.listeners.fire(new RalexEvent.AttemptStarted(callId, model, attempts, attemptStart));
     }
-    Attempt attempt = new Attempt(model, reservation, permit, guard, attemptStart);
+    Attempt attempt = new Attempt(model, reservation, permit, guard, attemptStart, fit.inputTokens(),
+        tokens.ratio());
     switch (mode) {
       case SYNC:
         ChatResponse response;
@@ -488,16 +490,20 @@ final class Call {
     private final RateLimiter.Permit permit;
     private final CircuitBreakers.Guard guard;
     private final Instant startedAt;
+    private final int estimatedInput;
+    private final double ratio;
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile Usage lastUsage = Usage.ZERO;
 
     Attempt(ModelInfo model, UsageTracker.Reservation reservation, RateLimiter.Permit permit,
-        CircuitBreakers.Guard guard, Instant startedAt) {
+        CircuitBreakers.Guard guard, Instant startedAt, int estimatedInput, double ratio) {
       this.model = model;
       this.reservation = reservation;
       this.permit = permit;
       this.guard = guard;
       this.startedAt = startedAt;
+      this.estimatedInput = estimatedInput;
+      this.ratio = ratio;
     }
 
     void succeeded(ChatResponse response) {
@@ -511,6 +517,11 @@ final class Call {
       BigDecimal cost = response.cost().signum() > 0 ? response.cost() : model.pricing().costOf(usage);
       permit.complete(usage.totalTokens());
       guard.succeeded(attemptLatency);
+      if (usage.totalInputTokens() > 0) {
+        // Learn how far the counts are from what the provider billed: later fits and reservations use it.
+        ralex.calibration.observe(model, (int) Math.round(estimatedInput / ratio),
+            (int) Math.min(Integer.MAX_VALUE, usage.totalInputTokens()));
+      }
       observe(response.rateLimits().orElse(null));
       record(usage, cost, now);
       ralex.stats.success(model.id(), attemptLatency);

@@ -10,14 +10,12 @@ import dev.ralex.api.ImageBlock;
 import dev.ralex.api.Message;
 import dev.ralex.api.ModelInfo;
 import dev.ralex.api.TextBlock;
-import dev.ralex.api.TokenEstimates;
-import dev.ralex.api.ToolDefinition;
+import dev.ralex.api.TokenCounter;
 import dev.ralex.api.ToolResultBlock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.ToIntFunction;
 
 /**
  * The compressing {@link ContextManager}: applies its {@link Compression} steps in order while the request is
@@ -53,13 +51,17 @@ final class CompressingContextManager implements ContextManager {
   }
 
   @Override
-  public Fit fit(ChatRequest request, ModelInfo model, int maxOutputTokens, ToIntFunction<ChatRequest> counter) {
-    int budget = (int) Math.max(0, (long) model.contextWindow() - maxOutputTokens);
+  public Fit fit(ChatRequest request, ModelInfo model, int maxOutputTokens, TokenCounter counter) {
     if (Summarize.TASK.equals(request.tags().get(Summarize.TASK_TAG))) {
       return ContextManager.strict().fit(request, model, maxOutputTokens, counter); // Never summarize a summary.
     }
-    History history = new History(request, model, budget, fixedTokens(request), counts(request),
-        CompressingContextManager::messageTokens);
+    // Work in the counter's own units against a budget divided by the model's calibration ratio, so counts
+    // remembered from earlier turns stay valid when the ratio moves.
+    double ratio = counter instanceof ModelTokens tokens ? tokens.ratio() : 1.0;
+    long window = (long) model.contextWindow() - maxOutputTokens;
+    int budget = (int) Math.max(0, (long) Math.floor(window / ratio));
+    History history = new History(request, model, budget, counter.countFixed(model, request),
+        counts(request, model, counter), m -> counter.countMessage(model, m));
     List<Compressed> done = new ArrayList<>(0);
     for (Compression step : steps) {
       boolean capsHistory = step instanceof Compressions.KeepRecentTurns;
@@ -77,9 +79,9 @@ final class CompressingContextManager implements ContextManager {
       }
     }
     if (!history.fits()) {
-      long needed = (long) history.tokens() + maxOutputTokens;
-      throw new ContextTooLongException("the request needs about " + needed + " tokens (" + history.tokens()
-          + " input + " + maxOutputTokens + " output) but " + model.id() + " has a context window of "
+      long needed = scale(history.tokens(), ratio) + maxOutputTokens;
+      throw new ContextTooLongException("the request needs about " + needed + " tokens ("
+          + scale(history.tokens(), ratio) + " input + " + maxOutputTokens + " output) but " + model.id() + " has a context window of "
           + model.contextWindow() + "; what cannot be compressed (system prompt, tools, pinned and newest turns) "
           + "is too large", needed, model.contextWindow(), ErrorDetails.NONE, null);
     }
@@ -87,7 +89,19 @@ final class CompressingContextManager implements ContextManager {
     if (cacheBreakpoints && model.has(Capability.PROMPT_CACHING)) {
       fitted = withBreakpoints(fitted, history);
     }
-    return new Fit(fitted, history.tokens(), done);
+    if (ratio != 1.0) {
+      List<Compressed> scaled = new ArrayList<>(done.size());
+      for (Compressed c : done) {
+        scaled.add(new Compressed(c.strategy(), c.messagesDropped(), c.messagesSummarized(),
+            c.toolResultsTruncated(), scale(c.tokensBefore(), ratio), scale(c.tokensAfter(), ratio)));
+      }
+      done = scaled;
+    }
+    return new Fit(fitted, scale(history.tokens(), ratio), done);
+  }
+
+  private static int scale(int tokens, double ratio) {
+    return ratio == 1.0 ? tokens : (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(tokens * ratio));
   }
 
   private static ChatRequest rebuild(ChatRequest request, History history) {
@@ -184,9 +198,10 @@ final class CompressingContextManager implements ContextManager {
    * The tokens of each message: those of a conversation's previous fit are reused while its messages are the
    * same objects (a conversation resends them), so only new messages are counted.
    */
-  private int[] counts(ChatRequest request) {
+  private int[] counts(ChatRequest request, ModelInfo model, TokenCounter counter) {
     List<Message> messages = request.messages();
-    String conversation = request.conversationId().orElse(null);
+    // Per conversation and model: another model's tokenizer counts differently.
+    String conversation = request.conversationId().map(id -> id + '\u0000' + model.id()).orElse(null);
     Counted previous = conversation == null ? null : counted.get(conversation);
     int[] counts = new int[messages.size()];
     int reused = 0;
@@ -198,7 +213,7 @@ final class CompressingContextManager implements ContextManager {
       }
     }
     for (int i = reused; i < counts.length; i++) {
-      counts[i] = messageTokens(messages.get(i));
+      counts[i] = counter.countMessage(model, messages.get(i));
     }
     if (conversation != null) {
       if (counted.size() >= MAX_REMEMBERED_CONVERSATIONS && !counted.containsKey(conversation)) {
@@ -211,23 +226,4 @@ final class CompressingContextManager implements ContextManager {
 
   /** A conversation's messages at its last fit and their tokens. */
   private record Counted(Message[] messages, int[] counts) {}
-
-  /** One message's share of {@link TokenEstimates#estimateInputTokens}: the estimate is a sum over messages. */
-  static int messageTokens(Message m) {
-    return TokenEstimates.estimateInputTokens(ChatRequest.builder().messages(List.of(m)).build());
-  }
-
-  /** The system prompt's and tools' share of the estimate. */
-  static int fixedTokens(ChatRequest request) {
-    if (request.system().isEmpty() && request.tools().isEmpty()) {
-      return 0;
-    }
-    ChatRequest.Builder b = ChatRequest.builder().messages(List.of(Message.user("x")));
-    b.systemBlocks(request.system());
-    List<ToolDefinition> tools = request.tools();
-    if (!tools.isEmpty()) {
-      b.tools(tools);
-    }
-    return TokenEstimates.estimateInputTokens(b.build()) - messageTokens(Message.user("x"));
-  }
 }

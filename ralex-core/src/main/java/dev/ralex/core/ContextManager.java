@@ -4,9 +4,9 @@ import dev.ralex.api.ChatRequest;
 import dev.ralex.api.ContextTooLongException;
 import dev.ralex.api.ErrorDetails;
 import dev.ralex.api.ModelInfo;
+import dev.ralex.api.TokenCounter;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.ToIntFunction;
 
 /**
  * Fits a request into the context window of the model chosen for it, reserving room for the requested output.
@@ -24,11 +24,12 @@ public interface ContextManager {
    * @param request the request, with its model set to {@code model}
    * @param model the model it will be sent to
    * @param maxOutputTokens the output tokens to reserve room for
-   * @param tokenCounter counts a request's input tokens as the model's provider estimates them
+   * @param tokenCounter counts tokens for {@code model}: whole requests ({@link TokenCounter#countInputTokens},
+   *     the provider's estimate, calibrated on real counts) and single messages (for incremental work)
    * @return the request to send and its input token count
    * @throws ContextTooLongException if the request cannot be made to fit
    */
-  Fit fit(ChatRequest request, ModelInfo model, int maxOutputTokens, ToIntFunction<ChatRequest> tokenCounter);
+  Fit fit(ChatRequest request, ModelInfo model, int maxOutputTokens, TokenCounter tokenCounter);
 
   /**
    * A request ready to send, its estimated input tokens, and what was done to make it fit.
@@ -103,8 +104,8 @@ enum StrictContextManager implements ContextManager {
   INSTANCE;
 
   @Override
-  public Fit fit(ChatRequest request, ModelInfo model, int maxOutputTokens, ToIntFunction<ChatRequest> counter) {
-    int input = counter.applyAsInt(request);
+  public Fit fit(ChatRequest request, ModelInfo model, int maxOutputTokens, TokenCounter counter) {
+    int input = counter.countInputTokens(model, request);
     long needed = (long) input + maxOutputTokens;
     if (needed > model.contextWindow()) {
       throw new ContextTooLongException(

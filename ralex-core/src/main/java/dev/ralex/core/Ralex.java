@@ -16,6 +16,7 @@ import dev.ralex.api.ModelInfo;
 import dev.ralex.api.ModelSelector;
 import dev.ralex.api.ProviderConfig;
 import dev.ralex.api.RalexListener;
+import dev.ralex.api.TokenCounter;
 import dev.ralex.api.StreamHandle;
 import dev.ralex.api.StreamHandler;
 import dev.ralex.api.ToolResultBlock;
@@ -87,6 +88,8 @@ public final class Ralex implements AutoCloseable {
   final Sleeper sleeper;
   final Executor executor;
   final StatsTracker stats = new StatsTracker();
+  /** Each model's ratio of real input tokens to counted ones, learned from responses. */
+  final CalibratedTokenCounter calibration = CalibratedTokenCounter.wrapping(TokenCounter.estimating());
   final CallIds ids = new CallIds();
   private final int defaultMaxOutputTokens;
   private final ExecutorService ownedExecutor;

@@ -15,6 +15,7 @@ import dev.ralex.api.ModelInfo;
 import dev.ralex.api.Pricing;
 import dev.ralex.api.Role;
 import dev.ralex.api.TextBlock;
+import dev.ralex.api.TokenCounter;
 import dev.ralex.api.TokenEstimates;
 import dev.ralex.api.ToolResultBlock;
 import dev.ralex.api.ToolUseBlock;
@@ -147,7 +148,7 @@ class CompressionPropertiesTest {
           int budget = window - maxOutput;
           ContextManager.Fit fit;
           try {
-            fit = manager.fit(request, model, maxOutput, TokenEstimates::estimateInputTokens);
+            fit = manager.fit(request, model, maxOutput, TokenCounter.estimating());
           } catch (ContextTooLongException e) {
             // Refused only when what may not be compressed is too big by itself.
             assertThat(incompressible(c)).isGreaterThan(budget);

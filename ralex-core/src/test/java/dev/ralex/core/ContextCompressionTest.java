@@ -17,6 +17,7 @@ import dev.ralex.api.RalexEvent;
 import dev.ralex.api.RalexListener;
 import dev.ralex.api.Role;
 import dev.ralex.api.TextBlock;
+import dev.ralex.api.TokenCounter;
 import dev.ralex.api.TokenEstimates;
 import dev.ralex.api.ToolResultBlock;
 import dev.ralex.api.ToolUseBlock;
@@ -49,7 +50,7 @@ class ContextCompressionTest {
   }
 
   private static ContextManager.Fit fit(ContextManager manager, ChatRequest request) {
-    return manager.fit(request, SMALL_WINDOW, 200, TokenEstimates::estimateInputTokens);
+    return manager.fit(request, SMALL_WINDOW, 200, TokenCounter.estimating());
   }
 
   @Test
@@ -126,7 +127,7 @@ class ContextCompressionTest {
     // A model without prompt caching gets none.
     ChatRequest plain = ContextManager.compressing(Compression.dropOldest())
         .fit(ChatRequest.builder().system("be brief").messages(messages).build(), TestModels.LARGE, 200,
-            TokenEstimates::estimateInputTokens).request();
+            TokenCounter.estimating()).request();
     assertThat(plain.system().get(0).cacheControl()).isEqualTo(CacheControl.NONE);
   }
 
@@ -136,9 +137,9 @@ class ContextCompressionTest {
     ModelInfo main = ModelInfo.builder("test/main").contextWindow(2_000).maxOutputTokens(500)
         .tier(ModelTier.STRONG).capabilities(Capability.TOOLS).pricing(Pricing.FREE).build();
     ScriptedProvider provider = new ScriptedProvider("test", main)
-        .thenAnswer("SUMMARY ONE", Usage.of(300, 20))   // the summary of the first call
-        .thenAnswer("first answer", Usage.of(900, 10))
-        .thenAnswer("second answer", Usage.of(900, 10)); // no second summary: the prefix is cached
+        .thenAnswer("SUMMARY ONE", Usage.of(30, 20))   // the summary of the first call
+        .thenAnswer("first answer", Usage.of(40, 10))  // (under 64 tokens: calibration ignores these counts)
+        .thenAnswer("second answer", Usage.of(40, 10)); // no second summary: the prefix is cached
     List<RalexEvent> events = new CopyOnWriteArrayList<>();
     RalexListener recorder = new RalexListener() {
       @Override
@@ -209,10 +210,42 @@ class ContextCompressionTest {
     List<Message> messages = history(1, 10);
     ChatRequest request = ChatRequest.builder().messages(messages).build();
     ContextManager.Fit fit = ContextManager.compressing(List.of(Compression.dropOldest()), false)
-        .fit(request, SMALL_WINDOW, 200, TokenEstimates::estimateInputTokens);
+        .fit(request, SMALL_WINDOW, 200, TokenCounter.estimating());
     assertThat(fit.request()).isSameAs(request);
     assertThat(fit.compressions()).isEmpty();
     assertThat(fit.inputTokens()).isEqualTo(TokenEstimates.estimateInputTokens(request));
     assertThat(request.messages().get(0).content()).allMatch(b -> b instanceof ContentBlock);
+  }
+
+  @Test
+  void realInputCountsCalibrateLaterFits() {
+    // About 60,000 tokens counted, plus TestModels.LARGE's 4,000 output tokens, in a 100,000-token window.
+    ChatRequest request = ChatRequest.builder().addUserMessage("x".repeat(240_000)).maxOutputTokens(4_000).build();
+    int estimate = TokenEstimates.estimateInputTokens(request);
+    // The provider bills twice what Ralex counts (a script or tokenizer the estimate knows badly).
+    ScriptedProvider provider = new ScriptedProvider("test");
+    for (int i = 0; i < 10; i++) {
+      provider.thenAnswer("ok", Usage.of(2L * estimate, 5));
+    }
+    try (Ralex ralex = Ralex.builder().provider(provider).catalog(ModelCatalog.of(List.of(TestModels.LARGE)))
+        .retryPolicy(RetryPolicy.none()).build()) {
+      // Counted as is, the request and its output fit the 100,000-token window, and the first call is sent.
+      assertThat(estimate + 4_000).isLessThan(100_000);
+      int sent = 0;
+      ContextTooLongException refused = null;
+      while (refused == null && sent < 10) {
+        try {
+          ralex.chat(request);
+          sent++;
+        } catch (ContextTooLongException e) {
+          refused = e;
+        }
+      }
+      // Once the counts have learned what the provider bills, it does not fit: refused before sending.
+      assertThat(refused).as("refused within 10 calls").isNotNull();
+      assertThat(sent).isBetween(1, 5);
+      assertThat(provider.requests).hasSize(sent);
+      assertThat(refused.getMessage()).contains("context window of 100000");
+    }
   }
 }

@@ -21,13 +21,13 @@ import dev.ralex.api.RateLimitedException;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
 import dev.ralex.api.UnknownModelException;
+import dev.ralex.api.TokenCounter;
 import dev.ralex.api.Usage;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 
 class RalexPipelineTest {
@@ -84,7 +84,7 @@ class RalexPipelineTest {
     };
     ContextManager fitter = new ContextManager() {
       @Override
-      public Fit fit(ChatRequest request, ModelInfo model, int maxOut, ToIntFunction<ChatRequest> counter) {
+      public Fit fit(ChatRequest request, ModelInfo model, int maxOut, TokenCounter counter) {
         log.add("fit " + model.id());
         return ContextManager.strict().fit(request, model, maxOut, counter);
       }

@@ -12,6 +12,7 @@ import dev.ralex.api.ModelInfo;
 import dev.ralex.api.RateLimitInfo;
 import dev.ralex.api.StreamHandle;
 import dev.ralex.api.StreamHandler;
+import dev.ralex.api.TokenCounter;
 import dev.ralex.providers.internal.Bodies;
 import dev.ralex.providers.internal.Failures;
 import dev.ralex.providers.internal.Json;
@@ -195,6 +196,13 @@ public final class OpenAiCompatibleProvider implements LlmProvider {
     return OpenAiTokenCounter.forModel(model)
         .map(counter -> counter.countInputTokens(model, request))
         .orElseGet(() -> LlmProvider.super.estimateInputTokens(model, request));
+  }
+
+  /** The exact tokenizer for OpenAI-family models ({@link OpenAiTokenCounter}), else the estimate. */
+  @Override
+  public TokenCounter tokenCounter(ModelInfo model) {
+    Objects.requireNonNull(model, "model");
+    return OpenAiTokenCounter.forModel(model).<TokenCounter>map(c -> c).orElseGet(TokenCounter::estimating);
   }
 
   /** Builds the HTTP call; validation failures are thrown before anything is sent. */

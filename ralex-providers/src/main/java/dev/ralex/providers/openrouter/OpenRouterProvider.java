@@ -9,6 +9,7 @@ import dev.ralex.api.LlmProvider;
 import dev.ralex.api.ModelInfo;
 import dev.ralex.api.StreamHandle;
 import dev.ralex.api.StreamHandler;
+import dev.ralex.api.TokenCounter;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -85,6 +86,18 @@ public final class OpenRouterProvider implements LlmProvider {
   @Override
   public StreamHandle stream(ModelInfo model, ChatRequest request, StreamHandler handler) {
     return delegate.stream(model, request, handler);
+  }
+
+  /** As the OpenAI-compatible base counts: exactly for OpenAI-family models, else the estimate. */
+  @Override
+  public int estimateInputTokens(ModelInfo model, ChatRequest request) {
+    return delegate.estimateInputTokens(model, request);
+  }
+
+  /** As the OpenAI-compatible base: jtokkit for OpenAI-family models, else the estimate. */
+  @Override
+  public TokenCounter tokenCounter(ModelInfo model) {
+    return delegate.tokenCounter(model);
   }
 
   /** The URL requests are sent to: the base URL followed by {@code chat/completions}. */
