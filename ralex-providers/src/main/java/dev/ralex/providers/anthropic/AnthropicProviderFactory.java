@@ -15,8 +15,10 @@ import java.util.Optional;
  * <p>Settings: {@code apiKey} (else {@code ANTHROPIC_API_KEY}) or {@code authToken} (else {@code
  * ANTHROPIC_AUTH_TOKEN}), one required, a key set in the settings winning over the environment and an API key over
  * a token at the same level; {@code baseUrl} (else {@code ANTHROPIC_BASE_URL}, else {@value
- * AnthropicProvider#DEFAULT_BASE_URL}); {@code version} (default {@value AnthropicProvider#DEFAULT_VERSION}); and the
- * HTTP settings of {@link ProviderHttp} ({@code connectTimeout}, {@code readTimeout}, {@code callTimeout}, ...).
+ * AnthropicProvider#DEFAULT_BASE_URL}); {@code version} (default {@value AnthropicProvider#DEFAULT_VERSION});
+ * {@code exactTokenCounting} ({@code true} or {@code false}, default false: count input tokens with Anthropic's
+ * {@code count_tokens} endpoint, see {@link AnthropicProvider.Builder#exactTokenCounting}); and the HTTP settings
+ * of {@link ProviderHttp} ({@code connectTimeout}, {@code readTimeout}, {@code callTimeout}, ...).
  */
 public final class AnthropicProviderFactory implements LlmProviderFactory {
   /** The environment variable of the API key. */
@@ -63,6 +65,14 @@ public final class AnthropicProviderFactory implements LlmProviderFactory {
     }
     b.baseUrl(config.get("baseUrl", BASE_URL_ENV).orElse(AnthropicProvider.DEFAULT_BASE_URL));
     config.get("version").ifPresent(b::version);
+    Optional<String> exact = config.get("exactTokenCounting");
+    if (exact.isPresent()) {
+      String value = exact.get().trim().toLowerCase(java.util.Locale.ROOT);
+      if (!value.equals("true") && !value.equals("false")) {
+        throw new ConfigurationException("setting 'exactTokenCounting' must be true or false");
+      }
+      b.exactTokenCounting(value.equals("true"));
+    }
     b.httpClient(ProviderHttp.clientFor(config));
     return b.build();
   }

@@ -142,4 +142,21 @@ class AnthropicProviderFactoryTest {
         Map.of("apiKey", KEY, "baseUrl", server.url("/").toString(), "readTimeout", "5s"), k -> null));
     assertThat(provider).isInstanceOf(AnthropicProvider.class);
   }
+
+  @Test
+  void exactTokenCountingFromTheSettingsAsksTheCountEndpoint() throws Exception {
+    LlmProvider provider = factory.create(ProviderConfig.of(
+        Map.of("apiKey", KEY, "baseUrl", server.url("/").toString(), "exactTokenCounting", "true"), name -> null));
+    server.enqueue(AnthropicWire.json(200, "{\"input_tokens\": 1234}").build());
+    assertThat(provider.estimateInputTokens(HAIKU, ChatRequest.of("hi"))).isEqualTo(1234);
+    assertThat(server.takeRequest(5, TimeUnit.SECONDS).getUrl().encodedPath()).isEqualTo("/v1/messages/count_tokens");
+    LlmProvider estimating = factory.create(ProviderConfig.of(
+        Map.of("apiKey", KEY, "baseUrl", server.url("/").toString()), name -> null));
+    assertThat(estimating.estimateInputTokens(HAIKU, ChatRequest.of("hi"))).isNotEqualTo(1234);
+    assertThat(server.getRequestCount()).isEqualTo(1);
+    assertThatThrownBy(() -> factory.create(ProviderConfig.of(
+        Map.of("apiKey", KEY, "exactTokenCounting", "yes please"), name -> null)))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("exactTokenCounting")
+        .hasMessageNotContaining(KEY);
+  }
 }
