@@ -25,6 +25,7 @@ import dev.ralex.api.StopReason;
 import dev.ralex.api.ThinkingBlock;
 import dev.ralex.api.ToolUseBlock;
 import dev.ralex.api.Usage;
+import dev.ralex.providers.testing.StallingBody;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -18,6 +18,7 @@ import dev.ralex.api.StreamHandle;
 import dev.ralex.api.ThinkingBlock;
 import dev.ralex.api.ToolUseBlock;
 import dev.ralex.api.Usage;
+import dev.ralex.providers.testing.StallingBody;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;

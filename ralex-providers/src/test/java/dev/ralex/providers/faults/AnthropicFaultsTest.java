@@ -29,6 +29,7 @@ import dev.ralex.providers.faults.Faults.Events;
 import dev.ralex.providers.faults.Faults.ManualClock;
 import dev.ralex.providers.faults.Faults.RecordingSleeper;
 import dev.ralex.providers.internal.Json;
+import dev.ralex.providers.testing.StallingBody;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -316,7 +317,7 @@ class AnthropicFaultsTest {
   void readTimeoutIsRetried() throws Exception {
     // Headers and the start of the body arrive, then nothing: the 200 ms read timeout fires mid-body.
     server.enqueue(new MockResponse.Builder().code(200).addHeader("content-type", "application/json")
-        .addHeader("request-id", "req_slow").body(new Faults.StallingBody("{\"id\":", releaseStalls)).build());
+        .addHeader("request-id", "req_slow").body(new StallingBody("{\"id\":", releaseStalls)).build());
     server.enqueue(anthropicJson(200, anthropic("response-text.json"), "req_ok").build());
     try (Ralex ralex = Faults.ralex(clock, sleeper, events).retryPolicy(HALF_JITTER)
         .provider(Faults.anthropicProvider(server, clock, Duration.ofMillis(200))).build()) {
@@ -339,7 +340,7 @@ class AnthropicFaultsTest {
   void readTimeoutOnEveryAttemptFailsWithTheTimeoutAfterTheRetries() throws Exception {
     for (int i = 0; i < 2; i++) {
       server.enqueue(new MockResponse.Builder().code(200).addHeader("content-type", "application/json")
-          .body(new Faults.StallingBody("{", releaseStalls)).build());
+          .body(new StallingBody("{", releaseStalls)).build());
     }
     server.enqueue(anthropicJson(200, anthropic("response-text.json"), "req_ok").build()); // For a wrong retry.
     RetryPolicy oneRetry = RetryPolicy.builder().maxRetries(1).jitter(() -> 0.5).build();
@@ -404,7 +405,7 @@ class AnthropicFaultsTest {
     int firstDelta = sample.indexOf("event: content_block_delta");
     String head = sample.substring(0, sample.indexOf("event: content_block_delta", firstDelta + 1));
     server.enqueue(new MockResponse.Builder().code(200).addHeader("content-type", "text/event-stream")
-        .addHeader("request-id", "req_stall").body(new Faults.StallingBody(head, releaseStalls)).build());
+        .addHeader("request-id", "req_stall").body(new StallingBody(head, releaseStalls)).build());
     server.enqueue(anthropicSse(sample).build()); // Would be taken by a wrong retry.
     try (Ralex ralex = Faults.ralex(clock, sleeper, events).retryPolicy(HALF_JITTER)
         .provider(Faults.anthropicProvider(server, clock, Duration.ofMillis(200))).build()) {

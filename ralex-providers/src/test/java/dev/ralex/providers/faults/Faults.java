@@ -16,7 +16,6 @@ import dev.ralex.providers.internal.ProviderHttp;
 import dev.ralex.providers.openrouter.OpenRouterProvider;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -28,15 +27,11 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import mockwebserver3.MockResponse;
-import mockwebserver3.MockResponseBody;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.SocketEffect;
-import okio.BufferedSink;
 
 /**
  * Fixtures of the fault-injection suite: the wire samples, test models with round prices, a clock that moves
@@ -258,37 +253,6 @@ final class Faults {
 
     <T extends RalexEvent> List<T> of(Class<T> type) {
       return all.stream().filter(type::isInstance).map(type::cast).collect(Collectors.toList());
-    }
-  }
-
-  /**
-   * A chunked body that sends {@code head}, then says nothing more until the test releases it: a server that
-   * stopped talking mid-answer, without sleeping in the test.
-   */
-  static final class StallingBody implements MockResponseBody {
-    private final String head;
-    private final CountDownLatch release;
-
-    StallingBody(String head, CountDownLatch release) {
-      this.head = head;
-      this.release = release;
-    }
-
-    @Override
-    public long getContentLength() {
-      return -1;
-    }
-
-    @Override
-    public void writeTo(BufferedSink sink) throws IOException {
-      sink.writeUtf8(head);
-      sink.flush();
-      try {
-        release.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("released");
-      }
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.ralex.providers.anthropic;
+package dev.ralex.providers.testing;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -11,11 +11,12 @@ import okio.BufferedSink;
  * A chunked body that sends {@code head}, then waits until {@code release} opens (the test opens it when done)
  * and sends nothing more: a server that has stopped talking, for cancellation tests, without sleeping.
  */
-final class StallingBody implements MockResponseBody {
+public final class StallingBody implements MockResponseBody {
   private final String head;
   private final CountDownLatch release;
 
-  StallingBody(String head, CountDownLatch release) {
+  /** A body that sends {@code head} and then stalls until {@code release} opens. */
+  public StallingBody(String head, CountDownLatch release) {
     this.head = head;
     this.release = release;
   }
