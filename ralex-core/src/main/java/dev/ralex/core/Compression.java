@@ -66,7 +66,9 @@ public interface Compression {
    * (budgets, limits, retries and usage records apply to it, tagged {@code ralex.task=summarize}), placed after
    * the system prompt. Summaries are cached by the exact messages they cover, so a prefix is never summarized
    * twice, and a longer prefix is summarized from the previous summary plus what was added. Summarizes down to
-   * {@code refillFraction} of the budget, like {@link #dropOldest(double)}.
+   * {@code refillFraction} of the budget, like {@link #dropOldest(double)}, and no more at once than the
+   * summarizing model's own window takes (a later step handles what is still over). The summary call blocks the
+   * thread that fits the request (the caller's, or Ralex's executor for async calls and streams).
    */
   static Compression summarize(String modelId, double refillFraction) {
     Objects.requireNonNull(modelId, "modelId");
