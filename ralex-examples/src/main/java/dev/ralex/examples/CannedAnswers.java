@@ -50,6 +50,38 @@ final class CannedAnswers {
     return FALLBACK;
   }
 
+  /**
+   * Whether a request asks for a summary of a conversation: its system prompt says "summarize the conversation"
+   * (as Ralex's {@code Compression.summarize} does).
+   */
+  static boolean isSummaryRequest(String systemText) {
+    return systemText != null && systemText.toLowerCase(Locale.ROOT).contains("summarize the conversation");
+  }
+
+  /** The most characters of a simulated summary: about 600 tokens, as a real summary of a long history. */
+  private static final int MAX_SUMMARY_CHARS = 2_400;
+
+  /**
+   * A SIMULATED summary of a transcript: one line per turn of it, the start of each user line, up to about 600
+   * tokens; deterministic, so the same transcript gets the same summary and a different one another.
+   */
+  static String summary(String transcript) {
+    StringBuilder sb = new StringBuilder("SIMULATED summary. The user worked through these requests:\n");
+    for (String line : transcript.split("\n")) {
+      if (sb.length() >= MAX_SUMMARY_CHARS) {
+        break;
+      }
+      String trimmed = line.strip();
+      if (trimmed.startsWith("user: ") && !trimmed.startsWith("user: [tool result")) {
+        String gist = trimmed.substring(6);
+        sb.append("- ").append(gist, 0, Math.min(gist.length(), 160)).append('\n');
+      } else if (trimmed.startsWith("Previous summary:")) {
+        sb.append("- (continues an earlier summary)\n");
+      }
+    }
+    return sb.length() > MAX_SUMMARY_CHARS ? sb.substring(0, MAX_SUMMARY_CHARS) : sb.toString();
+  }
+
   /** Whether the simulated model calls a tool: it does whenever it has tools and is not answering a tool result. */
   static boolean callsTool(boolean hasTools, boolean endsWithToolResult) {
     return hasTools && !endsWithToolResult;

@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * OpenRouter wire formats with SIMULATED models, and points the real {@code AnthropicProvider} and {@code
  * OpenRouterProvider} at it: every byte goes over HTTP, nothing leaves the machine, and one request is answered
  * with an overload to show a retry. With {@code ANTHROPIC_API_KEY} or {@code OPENROUTER_API_KEY} set it calls the
- * real services instead, guarded by a $1.00 daily budget.
+ * real services instead, guarded by a $1.00 daily budget. Offline it ends with a 200-turn coding conversation run
+ * with and without history compression and prompt caching, and the savings ({@link LongConversationExample}).
  *
  * <p>Run it with {@code mvn -B -q install -DskipTests && mvn -B -q -pl ralex-examples exec:java}.
  */
@@ -72,6 +73,15 @@ public final class Demo {
    * @return what the calls cost, as {@code ralex.usage().spentToday()} reports it
    */
   public static BigDecimal run(PrintStream out, Map<String, String> env) {
+    return run(out, env, true);
+  }
+
+  /**
+   * Runs the demo, offline with or without the long-conversation comparison ({@link LongConversationExample}).
+   *
+   * @return what the tour's calls cost (the long conversation runs on its own Ralex instances)
+   */
+  static BigDecimal run(PrintStream out, Map<String, String> env, boolean longConversation) {
     Objects.requireNonNull(out, "out");
     Objects.requireNonNull(env, "env");
     CallLog log = new CallLog();
@@ -94,7 +104,15 @@ public final class Demo {
       out.println("Ralex demo -- " + OFFLINE_BANNER);
       out.println("   server : " + server.anthropicBaseUrl() + " (Anthropic Messages) and "
           + server.openRouterBaseUrl() + " (OpenRouter chat completions)");
-      return runAll(out, offline, log);
+      BigDecimal total = runAll(out, offline, log);
+      if (longConversation) {
+        LongConversationExample.Options options = LongConversationExample.Options.quick();
+        out.println();
+        out.println("6. A " + options.turns() + "-turn coding conversation, strict and uncached vs compressed with "
+            + "prompt caching (sizes and window scaled down by 10; LongConversationExample runs it full size)");
+        LongConversationExample.printSummary(out, LongConversationExample.run(options, server));
+      }
+      return total;
     }
   }
 

@@ -21,6 +21,7 @@ import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -68,14 +69,28 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code max_tokens} smaller than the answer cuts it at a word and reports {@code max_tokens} / {@code length}.
  * Stop sequences, sampling parameters and other request fields are accepted and ignored.
  *
+ * <h2>Prompt caching (Anthropic)</h2>
+ * The Anthropic side caches prompts as Anthropic documents it (see {@code SimulatedPromptCache}): blocks marked
+ * with {@code cache_control} are breakpoints; a prefix up to a breakpoint that is byte-identical (ignoring the
+ * marks) to one cached by the same key and model within the last 5 minutes (or an hour, for {@code "ttl":"1h"}),
+ * found at the breakpoint or up to 20 blocks before it, is read ({@code cache_read_input_tokens}), the rest up to
+ * the last breakpoint is written ({@code cache_creation_input_tokens}) and what follows is {@code input_tokens}.
+ * Prefixes under the model's minimum (1,024 tokens; 4,096 for Claude Haiku 4.5) are not cached. {@link
+ * #clock(Clock)} sets the clock entries expire on. A request whose system prompt asks to "summarize the
+ * conversation" gets a SIMULATED summary of about 600 tokens built from the transcript's user lines.
+ *
  * <h2>Errors, as the real services send them</h2>
  * Missing key: 401 ({@code authentication_error}; OpenRouter {@code {"error":{"code":401,...}}}). Missing {@code
  * anthropic-version}: 400 {@code invalid_request_error}, as Anthropic answers. A body that is not a JSON object,
  * or lacks a required field: 400. An unknown path: 404 (Anthropic's body, or OpenRouter's under {@code /api/}).
- * A method other than POST: 405. {@link #overloadOnce(String)} makes one request fail with Anthropic's 529
+ * A method other than POST: 405. An Anthropic request with a {@code tool_use} not answered by a {@code
+ * tool_result} in the next message, a {@code tool_result} that answers no {@code tool_use} of the message before,
+ * or more than four {@code cache_control} blocks: 400 {@code invalid_request_error} with Anthropic's message. {@link #overloadOnce(String)} makes one request fail with Anthropic's 529
  * {@code overloaded_error} or OpenRouter's 503.
  *
- * <p>Bound to 127.0.0.1 on an ephemeral port; served by a small pool of daemon threads. Thread-safe.
+ * <p>Bound to 127.0.0.1 on an ephemeral port; served by a small pool of daemon threads. Thread-safe. {@link
+ * #start()} sets the system property {@code sun.net.httpserver.nodelay} to true unless it is set (the JDK server
+ * reads it once per JVM), so that responses are not held back by Nagle's algorithm.
  *
  * <p>To try it with curl, run {@link #main}, which prints the base URLs and two example commands:
  * {@code mvn -B -q install -DskipTests && mvn -B -q -pl ralex-examples exec:java
@@ -108,6 +123,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicInteger requests = new AtomicInteger();
   private final Object lock = new Object();
+  private final SimulatedPromptCache promptCache = new SimulatedPromptCache(Clock.systemUTC());
   private HttpServer server;
   private ExecutorService executor;
   private boolean closed;
@@ -137,6 +153,11 @@ public final class SimulatedLlmServer implements AutoCloseable {
       if (closed || server != null) {
         throw new IllegalStateException(closed ? "the server is closed" : "the server is already started");
       }
+      // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's delayed ACK: 40 ms
+      // a response on loopback. Read once, when the JVM's first HttpServer is made; a value already set wins.
+      if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+      }
       HttpServer http;
       try {
         http = HttpServer.create(
@@ -163,6 +184,17 @@ public final class SimulatedLlmServer implements AutoCloseable {
    */
   public SimulatedLlmServer overloadOnce(String marker) {
     overload.arm(marker);
+    return this;
+  }
+
+  /**
+   * Sets the clock the simulated prompt cache expires entries on (the system clock by default), so that tests can
+   * step past its five-minute time to live without waiting.
+   *
+   * @return this server
+   */
+  public SimulatedLlmServer clock(Clock clock) {
+    promptCache.clock(java.util.Objects.requireNonNull(clock, "clock"));
     return this;
   }
 
@@ -336,7 +368,22 @@ public final class SimulatedLlmServer implements AutoCloseable {
       sendError(exchange, Wire.ANTHROPIC, requestId, 400, "invalid_request_error", problem);
       return;
     }
-    Turn turn = anthropicTurn(body);
+    List<SimulatedPromptCache.Block> blocks = anthropicBlocks(body);
+    String invalid = invalidToolPairs(body.path("messages"));
+    int breakpoints = SimulatedPromptCache.breakpoints(blocks);
+    if (invalid == null && breakpoints > SimulatedPromptCache.MAX_BREAKPOINTS) {
+      invalid = "A maximum of " + SimulatedPromptCache.MAX_BREAKPOINTS + " blocks with cache_control may be "
+          + "provided. Found " + breakpoints + ".";
+    }
+    if (invalid != null) {
+      sendError(exchange, Wire.ANTHROPIC, requestId, 400, "invalid_request_error", invalid);
+      return;
+    }
+    long total = 0;
+    for (SimulatedPromptCache.Block b : blocks) {
+      total += b.tokens();
+    }
+    Turn turn = anthropicTurn(body, total);
     if (countTokens) {
       ObjectNode count = JSON.createObjectNode().put("input_tokens", turn.inputTokens);
       sendJson(exchange, 200, count);
@@ -347,10 +394,13 @@ public final class SimulatedLlmServer implements AutoCloseable {
       return;
     }
     Reply reply = reply(turn);
+    String key = headers.getFirst("x-api-key") != null ? headers.getFirst("x-api-key") : bearerToken(headers);
+    SimulatedPromptCache.Split split = promptCache.apply(key + "\n" + turn.model + "\n", blocks,
+        SimulatedPromptCache.minimumCacheable(turn.model));
     long n = sequence.incrementAndGet();
     String messageId = "msg_sim_" + String.format(Locale.ROOT, "%08d", n);
     String toolUseId = "toolu_sim_" + String.format(Locale.ROOT, "%08d", n);
-    setRateLimitHeaders(exchange.getResponseHeaders(), turn, reply);
+    setRateLimitHeaders(exchange.getResponseHeaders(), split.input() + split.cacheWrite(), reply);
     if (!body.path("stream").asBoolean(false)) {
       ObjectNode message = anthropicMessage(messageId, turn.model);
       ArrayNode content = message.putArray("content");
@@ -361,7 +411,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
         content.addObject().put("type", "text").put("text", reply.text);
       }
       message.put("stop_reason", reply.stop.anthropic).putNull("stop_sequence");
-      anthropicUsage(message.putObject("usage"), turn.inputTokens, reply.outputTokens);
+      anthropicUsage(message.putObject("usage"), split, reply.outputTokens);
       sendJson(exchange, 200, message);
       return;
     }
@@ -369,7 +419,7 @@ public final class SimulatedLlmServer implements AutoCloseable {
       ObjectNode start = anthropicMessage(messageId, turn.model);
       start.putArray("content");
       start.putNull("stop_reason").putNull("stop_sequence");
-      anthropicUsage(start.putObject("usage"), turn.inputTokens, 1);
+      anthropicUsage(start.putObject("usage"), split, 1);
       sse.event("message_start", JSON.createObjectNode().put("type", "message_start").set("message", start));
       ObjectNode block = JSON.createObjectNode();
       if (reply.isToolCall()) {
@@ -406,18 +456,22 @@ public final class SimulatedLlmServer implements AutoCloseable {
         .put("model", model);
   }
 
-  private static void anthropicUsage(ObjectNode usage, long inputTokens, long outputTokens) {
-    usage.put("input_tokens", inputTokens)
-        .put("cache_creation_input_tokens", 0)
-        .put("cache_read_input_tokens", 0)
+  private static void anthropicUsage(ObjectNode usage, SimulatedPromptCache.Split split, long outputTokens) {
+    usage.put("input_tokens", split.input())
+        .put("cache_creation_input_tokens", split.cacheWrite())
+        .put("cache_read_input_tokens", split.cacheRead())
         .put("output_tokens", outputTokens)
         .put("service_tier", "standard");
   }
 
-  private static void setRateLimitHeaders(Headers headers, Turn turn, Reply reply) {
+  /**
+   * The rate-limit headers of a response; as on Anthropic, cache reads do not count toward the input-token limit,
+   * so {@code countedInput} is the uncached input plus the cache writes.
+   */
+  private static void setRateLimitHeaders(Headers headers, long countedInput, Reply reply) {
     String reset = Instant.now().truncatedTo(ChronoUnit.SECONDS).plusSeconds(60).toString();
     rateLimit(headers, "requests", REQUESTS_LIMIT, REQUESTS_LIMIT - 1, reset);
-    rateLimit(headers, "input-tokens", INPUT_TOKENS_LIMIT, INPUT_TOKENS_LIMIT - turn.inputTokens, reset);
+    rateLimit(headers, "input-tokens", INPUT_TOKENS_LIMIT, INPUT_TOKENS_LIMIT - countedInput, reset);
     rateLimit(headers, "output-tokens", OUTPUT_TOKENS_LIMIT, OUTPUT_TOKENS_LIMIT - reply.outputTokens, reset);
     // "tokens" is the most restrictive token limit in effect: here the output one.
     rateLimit(headers, "tokens", OUTPUT_TOKENS_LIMIT, OUTPUT_TOKENS_LIMIT - reply.outputTokens, reset);
@@ -429,33 +483,16 @@ public final class SimulatedLlmServer implements AutoCloseable {
     headers.set("anthropic-ratelimit-" + kind + "-reset", reset);
   }
 
-  /** What the simulation needs from an Anthropic request. */
-  private static Turn anthropicTurn(ObjectNode body) {
-    long tokens = 0;
+  /** What the simulation needs from an Anthropic request, whose input is {@code tokens}. */
+  private static Turn anthropicTurn(ObjectNode body, long tokens) {
     JsonNode system = body.path("system");
-    if (system.isTextual()) {
-      tokens += TokenEstimates.estimateText(system.asText());
-    } else {
-      for (JsonNode block : system) {
-        tokens += anthropicBlockTokens(block);
-      }
-    }
+    String systemText = system.isTextual() ? system.asText() : anthropicText(system);
     JsonNode tools = body.path("tools");
-    tokens += toolTokens(tools, false);
     JsonNode messages = body.path("messages");
     String lastUserText = "";
     for (JsonNode message : messages) {
-      tokens += PER_MESSAGE_OVERHEAD;
-      JsonNode content = message.path("content");
-      if (content.isTextual()) {
-        tokens += TokenEstimates.estimateText(content.asText());
-      } else {
-        for (JsonNode block : content) {
-          tokens += anthropicBlockTokens(block);
-        }
-      }
       if ("user".equals(message.path("role").asText())) {
-        lastUserText = anthropicText(content);
+        lastUserText = anthropicText(message.path("content"));
       }
     }
     JsonNode last = messages.get(messages.size() - 1);
@@ -466,8 +503,106 @@ public final class SimulatedLlmServer implements AutoCloseable {
       }
     }
     String tool = chosenTool(tools, body.path("tool_choice"), false);
-    return new Turn(body.path("model").asText(), lastUserText, endsWithToolResult, tool,
+    return new Turn(body.path("model").asText(), systemText, lastUserText, endsWithToolResult, tool,
         Math.max(1, tokens), maxTokens(body.path("max_tokens")));
+  }
+
+  /**
+   * The prompt as the cache sees it: tools, system, then each message's blocks, each with its canonical bytes and
+   * its share of the input tokens (the tools' preamble on the first tool, a message's overhead on its first
+   * block). The messages' blocks carry the {@code tool_choice}, whose change invalidates them.
+   */
+  private static List<SimulatedPromptCache.Block> anthropicBlocks(ObjectNode body) {
+    List<SimulatedPromptCache.Block> blocks = new ArrayList<>();
+    JsonNode tools = body.path("tools");
+    if (tools.isArray()) {
+      for (int i = 0; i < tools.size(); i++) {
+        JsonNode tool = tools.get(i);
+        JsonNode schema = tool.path("input_schema");
+        long tokens = (i == 0 ? TOOLS_PREAMBLE : 0) + TokenEstimates.estimateText(tool.path("name").asText())
+            + TokenEstimates.estimateText(tool.path("description").asText())
+            + (schema.isMissingNode() ? 0 : TokenEstimates.estimateText(schema.toString())) + PER_MESSAGE_OVERHEAD;
+        blocks.add(block("tools", tool, tokens));
+      }
+    }
+    JsonNode system = body.path("system");
+    if (system.isTextual()) {
+      blocks.add(block("system", SimulatedPromptCache.textBlock(system.asText()),
+          TokenEstimates.estimateText(system.asText())));
+    } else {
+      for (JsonNode b : system) {
+        blocks.add(block("system", b, anthropicBlockTokens(b)));
+      }
+    }
+    String choice = body.path("tool_choice").toString();
+    JsonNode messages = body.path("messages");
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode message = messages.get(i);
+      String at = "messages " + choice + " " + i + " " + message.path("role").asText();
+      JsonNode content = message.path("content");
+      if (content.isTextual()) {
+        blocks.add(block(at, SimulatedPromptCache.textBlock(content.asText()),
+            PER_MESSAGE_OVERHEAD + TokenEstimates.estimateText(content.asText())));
+      } else if (content.isEmpty()) {
+        blocks.add(block(at, content, PER_MESSAGE_OVERHEAD));
+      } else {
+        for (int j = 0; j < content.size(); j++) {
+          JsonNode b = content.get(j);
+          blocks.add(block(at, b, (j == 0 ? PER_MESSAGE_OVERHEAD : 0) + anthropicBlockTokens(b)));
+        }
+      }
+    }
+    return blocks;
+  }
+
+  private static SimulatedPromptCache.Block block(String at, JsonNode block, long tokens) {
+    return new SimulatedPromptCache.Block(at, block, tokens,
+        block.isObject() ? SimulatedPromptCache.ttlOf(block) : null);
+  }
+
+  /**
+   * Anthropic's check that every {@code tool_use} is answered by a {@code tool_result} in the next message and
+   * every {@code tool_result} answers a {@code tool_use} of the message before; its error message, or null.
+   */
+  static String invalidToolPairs(JsonNode messages) {
+    List<String> previousUses = List.of();
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode message = messages.get(i);
+      List<String> uses = new ArrayList<>();
+      List<String> results = new ArrayList<>();
+      JsonNode content = message.path("content");
+      for (int j = 0; j < content.size(); j++) {
+        JsonNode b = content.get(j);
+        String type = b.path("type").asText();
+        if ("tool_use".equals(type)) {
+          uses.add(b.path("id").asText());
+        } else if ("tool_result".equals(type)) {
+          String id = b.path("tool_use_id").asText();
+          if (!previousUses.contains(id)) {
+            return "messages." + i + ".content." + j + ": unexpected `tool_use_id` found in `tool_result` blocks: "
+                + id + ". Each `tool_result` block must have a corresponding `tool_use` block in the previous "
+                + "message.";
+          }
+          results.add(id);
+        }
+      }
+      if (!previousUses.isEmpty()) {
+        List<String> missing = new ArrayList<>(previousUses);
+        missing.removeAll(results);
+        if (!missing.isEmpty()) {
+          return "messages." + i + ": `tool_use` ids were found without `tool_result` blocks immediately after: "
+              + String.join(", ", missing) + ". Each `tool_use` block must have a corresponding `tool_result` "
+              + "block in the next message.";
+        }
+      }
+      previousUses = "assistant".equals(message.path("role").asText()) ? uses : List.of();
+    }
+    if (!previousUses.isEmpty()) {
+      return "messages." + messages.size() + ": `tool_use` ids were found without `tool_result` blocks immediately "
+          + "after: " + String.join(", ", previousUses) + ". Each `tool_use` block must have a corresponding "
+          + "`tool_result` block in the next message.";
+    }
+    return null;
   }
 
   private static String anthropicText(JsonNode content) {
@@ -662,8 +797,14 @@ public final class SimulatedLlmServer implements AutoCloseable {
     String tool = chosenTool(tools, body.path("tool_choice"), true);
     JsonNode maxTokens = body.has("max_completion_tokens") ? body.get("max_completion_tokens")
         : body.path("max_tokens");
-    return new Turn(model, lastUserText.toString(), endsWithToolResult, tool, Math.max(1, tokens),
-        maxTokens(maxTokens));
+    StringBuilder systemText = new StringBuilder();
+    for (JsonNode message : messages) {
+      if ("system".equals(message.path("role").asText())) {
+        systemText.append(openAiText(message.path("content")));
+      }
+    }
+    return new Turn(model, systemText.toString(), lastUserText.toString(), endsWithToolResult, tool,
+        Math.max(1, tokens), maxTokens(maxTokens));
   }
 
   private static boolean isUserTurn(JsonNode message) {
@@ -739,7 +880,8 @@ public final class SimulatedLlmServer implements AutoCloseable {
       String input = CannedAnswers.toolInput(turn.lastUserText);
       return new Reply(null, turn.toolName, input, Stop.TOOL, CannedAnswers.toolCallTokens(turn.toolName, input));
     }
-    String text = CannedAnswers.answer(turn.lastUserText);
+    String text = CannedAnswers.isSummaryRequest(turn.systemText) ? CannedAnswers.summary(turn.lastUserText)
+        : CannedAnswers.answer(turn.lastUserText);
     Stop stop = Stop.END;
     if (turn.maxTokens != null && TokenEstimates.estimateText(text) > turn.maxTokens) {
       // As a real model does: cut off at the limit.
@@ -832,8 +974,8 @@ public final class SimulatedLlmServer implements AutoCloseable {
   }
 
   /** A request, reduced to what the simulation reads. {@code toolName} is null when no tool may be called. */
-  private record Turn(String model, String lastUserText, boolean endsWithToolResult, String toolName,
-      long inputTokens, Integer maxTokens) {}
+  private record Turn(String model, String systemText, String lastUserText, boolean endsWithToolResult,
+      String toolName, long inputTokens, Integer maxTokens) {}
 
   /** An answer: text, or a call of {@code toolName} with {@code toolInputJson}. */
   private record Reply(String text, String toolName, String toolInputJson, Stop stop, long outputTokens) {

@@ -19,7 +19,7 @@ class DemoTest {
 
   @Test
   void runsOfflineEndToEndAndShowsRoutingRetryAndCosts() {
-    BigDecimal total = Demo.run(out, Map.of());
+    BigDecimal total = Demo.run(out, Map.of(), false);
 
     String text = output();
     assertThat(text).contains(Demo.OFFLINE_BANNER)
@@ -46,8 +46,18 @@ class DemoTest {
   }
 
   @Test
-  void conversationHistoryGrowsAcrossTurns() {
+  void offlineItEndsWithTheLongConversationsSavings() {
+    // runsOfflineEndToEnd... checks the tour; this runs the demo as main does and reads its last part.
     Demo.run(out, Map.of());
+
+    String text = output();
+    String part = text.substring(text.indexOf("6. A 200-turn coding conversation"));
+    assertThat(part).contains("strict : ").contains("compressed + caching: ").containsPattern("cost ratio 0\\.\\d+");
+  }
+
+  @Test
+  void conversationHistoryGrowsAcrossTurns() {
+    Demo.run(out, Map.of(), false);
 
     // Each turn resends the history, so each turn's input tokens exceed the previous one's.
     String conversation = output().substring(output().indexOf("Conversation turn 1"));
@@ -84,7 +94,7 @@ class DemoTest {
 
   @Test
   void aBlankKeyCountsAsUnset() {
-    Demo.run(out, Map.of("OPENROUTER_API_KEY", " "));
+    Demo.run(out, Map.of("OPENROUTER_API_KEY", " "), false);
 
     assertThat(output()).startsWith("Ralex demo -- " + Demo.OFFLINE_BANNER).doesNotContain("Falling back");
   }
