@@ -18,8 +18,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The compressing {@link ContextManager}: applies its {@link Compression} steps in order while the request is
- * over budget, then, for models with prompt caching, places cache breakpoints after the system prompt and after
+ * The compressing {@link ContextManager}: applies its {@link Compression} steps in order (each acting only while
+ * the request is over budget, or to repeat for a conversation what it did on an earlier turn), then, for models with prompt caching, places cache breakpoints after the system prompt and after
  * the history that precedes the newest turn. Thread-safe; the steps keep their own per-conversation memory.
  *
  * <p>Token counts are per message and remembered per conversation by message identity (a conversation resends
@@ -64,10 +64,8 @@ final class CompressingContextManager implements ContextManager {
         counts(request, model, counter), m -> counter.countMessage(model, m));
     List<Compressed> done = new ArrayList<>(0);
     for (Compression step : steps) {
-      boolean capsHistory = step instanceof Compressions.KeepRecentTurns;
-      if (history.fits() && !capsHistory) {
-        continue; // Over-budget steps only; a cap on turns applies always.
-      }
+      // Every step runs: the built-in ones do nothing while the request fits, except repeat for a conversation
+      // what they did on its earlier turns, so its prefix stays the same (and cached) from turn to turn.
       int before = history.tokens();
       history.dropped = 0;
       history.summarized = 0;

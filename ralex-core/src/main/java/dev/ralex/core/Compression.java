@@ -4,8 +4,11 @@ import java.util.Objects;
 
 /**
  * One step of history compression. A compressing {@link ContextManager} ({@link
- * ContextManager#compressing(Compression...)}) applies its steps in order, each only while the request is still
- * over its budget, so cheap steps go first and lossy ones last.
+ * ContextManager#compressing(Compression...)}) applies its steps in order, so cheap steps go first and lossy ones
+ * last. Every step is called on every fit; a step should act only while {@link History#fits()} is false, except
+ * to repeat for a conversation what it did on that conversation's earlier turns: the built-in steps remember, per
+ * conversation, how far they went, and go as far again, so the history's prefix stays byte-for-byte the same from
+ * one turn to the next and a provider's prompt cache keeps serving it.
  *
  * <p>A step works on a {@link History}, whose operations are the only way to change the request: they keep every
  * invariant by construction (whole turns only, so a {@code tool_use} never loses its {@code tool_result}; never
@@ -16,7 +19,10 @@ public interface Compression {
   /** A short name for events and logs, such as {@code dropOldest}. */
   String name();
 
-  /** Makes {@code history} smaller, toward {@link History#budget()}, through its operations. */
+  /**
+   * Makes {@code history} smaller, toward {@link History#budget()}, through its operations; called on every fit,
+   * including those that already fit.
+   */
   void apply(History history);
 
   /**
@@ -51,8 +57,9 @@ public interface Compression {
   }
 
   /**
-   * Cuts each tool result longer than {@code maxTokens} to about that size, keeping its start and end, with a
-   * marker saying how much was left out. Never touches a pinned turn or the newest message.
+   * Cuts tool results longer than {@code maxTokens} to about that size, keeping their start and end, with a
+   * marker saying how much was left out, oldest turns first, until the request fits; for a conversation, the turns
+   * it shortened before are shortened again on later turns. Never touches a pinned turn or the newest turn.
    */
   static Compression truncateToolResults(int maxTokens) {
     if (maxTokens < 16) {

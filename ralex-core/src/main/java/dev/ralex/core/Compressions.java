@@ -39,7 +39,7 @@ final class Compressions {
   /** Drops the oldest turns with a sticky cut; see {@link Compression#dropOldest(double)}. */
   static final class DropOldest implements Compression {
     /** The most conversations whose cut is remembered; the oldest entries go first. */
-    private static final int MAX_REMEMBERED = 10_000;
+    static final int MAX_REMEMBERED = 10_000;
 
     private final double refillFraction;
     // Conversation id -> the first message kept by the last cut.
@@ -59,6 +59,9 @@ final class Compressions {
       String conversation = history.conversationId().orElse(null);
       List<History.Turn> all = history.turns();
       Message lastCut = conversation == null ? null : cuts.get(conversation);
+      if (lastCut == null && history.fits()) {
+        return;
+      }
       if (lastCut != null) {
         // Keep the previous cut while it fits: the same prefix, so the provider's prompt cache still serves it.
         int from = indexOf(all, lastCut);
@@ -70,6 +73,9 @@ final class Compressions {
             return;
           }
         }
+      }
+      if (history.fits()) {
+        return; // The earlier cut no longer applies (its turn was pinned or is gone) and nothing more is needed.
       }
       long target = (long) Math.floor(history.budget() * refillFraction);
       for (History.Turn t : all) {
@@ -92,7 +98,7 @@ final class Compressions {
     }
 
     /** The turn starting with {@code first}: by identity (a conversation resends its objects), else by value. */
-    private static int indexOf(List<History.Turn> turns, Message first) {
+    static int indexOf(List<History.Turn> turns, Message first) {
       for (int i = 0; i < turns.size(); i++) {
         if (turns.get(i).messages().get(0) == first) {
           return i;
@@ -110,6 +116,8 @@ final class Compressions {
   /** Shortens long tool results; see {@link Compression#truncateToolResults(int)}. */
   static final class TruncateToolResults implements Compression {
     private final int maxTokens;
+    // Conversation id -> the first message of the newest turn shortened so far.
+    private final Map<String, Message> shortenedThrough = new ConcurrentHashMap<>();
 
     TruncateToolResults(int maxTokens) {
       this.maxTokens = maxTokens;
@@ -122,13 +130,37 @@ final class Compressions {
 
     @Override
     public void apply(History history) {
+      // Sticky per conversation: every turn up to the newest one shortened before is shortened again, fitting
+      // or not, so the history's prefix stays the same from one turn to the next (and in the provider's prompt
+      // cache) instead of gaining one more shortened result each turn.
+      String conversation = history.conversationId().orElse(null);
+      Message stickyThrough = conversation == null ? null : shortenedThrough.get(conversation);
+      int sticky = stickyThrough == null ? -1 : DropOldest.indexOf(history.turns(), stickyThrough);
+      Message newest = null;
       for (History.Turn turn : history.turns()) {
-        if (history.fits()) {
-          return;
+        if (turn.index() > sticky && history.fits()) {
+          break;
         }
         if (!turn.removable()) {
           continue;
         }
+        if (shorten(history, turn)) {
+          newest = turn.messages().get(0);
+        } else if (turn.index() <= sticky) {
+          newest = turn.messages().get(0);
+        }
+      }
+      if (conversation != null && newest != null) {
+        if (shortenedThrough.size() >= DropOldest.MAX_REMEMBERED) {
+          shortenedThrough.clear();
+        }
+        shortenedThrough.put(conversation, newest);
+      }
+    }
+
+    /** Shortens the long tool results of one turn; whether any was. */
+    private boolean shorten(History history, History.Turn turn) {
+      {
         List<Message> changed = null;
         int cut = 0;
         for (int i = 0; i < turn.messages().size(); i++) {
@@ -156,7 +188,9 @@ final class Compressions {
         if (changed != null) {
           history.replace(turn, changed);
           history.truncated += cut;
+          return true;
         }
+        return false;
       }
     }
 

@@ -165,11 +165,20 @@ public final class History {
       keptTokens -= t.tokens;
       summarized += t.messages.size();
     }
-    TextBlock block = new TextBlock("<conversation_summary>\n" + text.strip() + "\n</conversation_summary>",
-        dev.ralex.api.CacheControl.NONE);
+    TextBlock block = summaryBlock(text);
     summary.clear();
     summary.add(block);
     summaryTokens = messageTokens.applyAsInt(new Message(Role.USER, List.of(block)));
+  }
+
+  /** The tokens a summary with this text would add. */
+  int summaryTokens(String text) {
+    return messageTokens.applyAsInt(new Message(Role.USER, List.of(summaryBlock(text))));
+  }
+
+  private static TextBlock summaryBlock(String text) {
+    return new TextBlock("<conversation_summary>\n" + text.strip() + "\n</conversation_summary>",
+        dev.ralex.api.CacheControl.NONE);
   }
 
   /**

@@ -39,6 +39,8 @@ final class Summarize implements Compression {
   private final String modelId;
   private final double refillFraction;
   private volatile Ralex ralex;
+  // Conversation id -> the first message of the newest turn its summary covers.
+  private final Map<String, Message> coveredThrough = new java.util.concurrent.ConcurrentHashMap<>();
   // Digest of the covered messages -> summary; least recently used first.
   private final Map<String, String> cache = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
@@ -70,15 +72,40 @@ final class Summarize implements Compression {
       throw new ConfigurationException("Compression.summarize(" + modelId + ") is not bound to a Ralex instance: "
           + "give its context manager to Ralex.builder().contextManager(...)");
     }
-    // The oldest removable turns, up to the first pinned or newest one, until the rest fits the target.
-    long target = (long) Math.floor(history.budget() * refillFraction);
-    // No more at once than the summarizer's own window takes, with room for its instructions and answer; what
-    // is still over budget is left to the next step.
-    long maxCovered = Math.max(1, (pipeline.model(modelId).contextWindow() - MAX_SUMMARY_TOKENS - 1_000) * 9L / 10);
+    String conversation = history.conversationId().orElse(null);
+    Message lastCovered = conversation == null ? null : coveredThrough.get(conversation);
+    if (lastCovered == null && history.fits()) {
+      return;
+    }
+    // Sticky per conversation: the turns summarized on an earlier turn are summarized again (the summary comes
+    // from the cache), so the prompt's prefix stays the same while that is enough.
     List<History.Turn> covered = new ArrayList<>();
-    long remaining = history.tokens();
     long coveredTokens = 0;
+    int sticky = lastCovered == null ? -1 : Compressions.DropOldest.indexOf(history.turns(), lastCovered);
     for (History.Turn t : history.turns()) {
+      if (t.index() > sticky || !t.removable()) {
+        break;
+      }
+      covered.add(t);
+      coveredTokens += t.tokens();
+    }
+    if (!covered.isEmpty()) {
+      String summary = summaryOf(pipeline, history, covered);
+      if (history.tokens() - coveredTokens + history.summaryTokens(summary) <= history.budget()) {
+        history.summarize(covered, summary);
+        return;
+      }
+    }
+    // More is needed: the oldest removable turns, up to the first pinned or newest one, until the rest fits the
+    // target; no more at once than the summarizer's own window takes, with room for its instructions and
+    // answer (what is still over budget is left to the next step).
+    long target = (long) Math.floor(history.budget() * refillFraction);
+    long maxCovered = Math.max(1, (pipeline.model(modelId).contextWindow() - MAX_SUMMARY_TOKENS - 1_000) * 9L / 10);
+    long remaining = history.tokens() - coveredTokens;
+    for (History.Turn t : history.turns()) {
+      if (t.index() <= sticky && covered.contains(t)) {
+        continue;
+      }
       if (remaining <= target || !t.removable() || coveredTokens + t.tokens() > maxCovered) {
         break;
       }
@@ -90,6 +117,12 @@ final class Summarize implements Compression {
       return;
     }
     history.summarize(covered, summaryOf(pipeline, history, covered));
+    if (conversation != null) {
+      if (coveredThrough.size() >= MAX_CACHED) {
+        coveredThrough.clear();
+      }
+      coveredThrough.put(conversation, covered.get(covered.size() - 1).messages().get(0));
+    }
   }
 
   /** The summary of {@code covered}: cached, or extended from the summary of the longest cached prefix. */

@@ -192,7 +192,8 @@ class ContextCompressionTest {
       List<Message> messages = history(20, 200);
       ralex.chat(ChatRequest.builder().messages(messages).conversationId("c").maxOutputTokens(200).build());
       List<Message> longer = new ArrayList<>(messages.subList(0, messages.size() - 1));
-      for (int i = 0; i < 8; i++) {
+      // Enough new turns that the first summary no longer makes it fit: the summary is extended.
+      for (int i = 0; i < 20; i++) {
         longer.add(Message.user("more " + i + " " + "z".repeat(200)));
         longer.add(Message.assistant("ok " + i + " " + "w".repeat(200)));
       }
@@ -247,5 +248,57 @@ class ContextCompressionTest {
       assertThat(provider.requests).hasSize(sent);
       assertThat(refused.getMessage()).contains("context window of 100000");
     }
+  }
+
+  @Test
+  void aConversationKeepsItsSummaryWhileThatIsEnoughSoThePrefixStaysTheSame() {
+    ModelInfo main = ModelInfo.builder("test/main").contextWindow(2_000).maxOutputTokens(500)
+        .tier(ModelTier.STRONG).capabilities(Capability.TOOLS).pricing(Pricing.FREE).build();
+    ScriptedProvider provider = new ScriptedProvider("test", main)
+        .thenAnswer("SUMMARY ONE", Usage.of(10, 10)).thenAnswer("a1", Usage.of(10, 10))
+        .thenAnswer("a2", Usage.of(10, 10));
+    try (Ralex ralex = Ralex.builder().provider(provider)
+        .catalog(ModelCatalog.of(List.of(TestModels.LARGE, main))).defaultModel("test/main")
+        .contextManager(ContextManager.compressing(Compression.summarize("test/large", 0.5)))
+        .build()) {
+      List<Message> messages = history(20, 200);
+      ralex.chat(ChatRequest.builder().messages(messages).conversationId("c").maxOutputTokens(200).build());
+      List<Message> next = new ArrayList<>(messages);
+      next.add(Message.assistant("a1"));
+      next.add(Message.user("one more question"));
+      ralex.chat(ChatRequest.builder().messages(next).conversationId("c").maxOutputTokens(200).build());
+      // No second summary call, and the second request starts exactly as the first: same summary, same turns.
+      assertThat(provider.modelsCalled).containsExactly("test/large", "test/main", "test/main");
+      ChatRequest first = provider.requests.get(1);
+      ChatRequest second = provider.requests.get(2);
+      assertThat(second.systemText()).isEqualTo(first.systemText());
+      assertThat(second.messages().subList(0, first.messages().size() - 1))
+          .isEqualTo(first.messages().subList(0, first.messages().size() - 1));
+    }
+  }
+
+  @Test
+  void shortenedToolResultsStayShortenedOnLaterTurns() {
+    ContextManager manager = ContextManager.compressing(List.of(Compression.truncateToolResults(50)), false);
+    List<Message> messages = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      messages.add(Message.user("read file " + i));
+      messages.add(new Message(Role.ASSISTANT, List.of(new ToolUseBlock("toolu_" + i, "read", "{}"))));
+      messages.add(new Message(Role.USER, List.of(ToolResultBlock.of("toolu_" + i, "line\n".repeat(400)))));
+      messages.add(Message.assistant("read " + i));
+    }
+    messages.add(Message.user("now what?"));
+    ContextManager.Fit first = fit(manager, ChatRequest.builder().messages(messages).conversationId("t").build());
+    int shortened = first.compressions().get(0).toolResultsTruncated();
+    assertThat(shortened).isBetween(1, 5);
+    // The next turn adds a little: the same results are shortened again, the prefix unchanged.
+    List<Message> next = new ArrayList<>(messages);
+    next.add(Message.assistant("ok"));
+    next.add(Message.user("and then?"));
+    ContextManager.Fit second = fit(manager, ChatRequest.builder().messages(next).conversationId("t").build());
+    assertThat(second.compressions()).singleElement()
+        .satisfies(c -> assertThat(c.toolResultsTruncated()).isEqualTo(shortened));
+    assertThat(second.request().messages().subList(0, messages.size() - 1))
+        .isEqualTo(first.request().messages().subList(0, messages.size() - 1));
   }
 }
