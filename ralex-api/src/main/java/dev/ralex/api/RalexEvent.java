@@ -242,6 +242,31 @@ public sealed interface RalexEvent {
   }
 
   /**
+   * The committed spend of a budget reached its alert threshold (by default 80% of the cap) in the current
+   * period. Fired once per budget per period, by the commit that crossed the threshold, whatever the number of
+   * threads committing at once.
+   *
+   * @param callId the id of the call whose commit crossed the threshold
+   * @param budget the budget's name, such as {@code daily global} or {@code monthly tag team=search}
+   * @param limit the cap, in dollars
+   * @param spent the committed spend of the period just after the crossing commit, in dollars
+   * @param threshold the share of the cap that triggers the alert, in (0, 1]
+   * @param periodStart when the budget's current period started
+   */
+  record BudgetAlert(String callId, String budget, BigDecimal limit, BigDecimal spent, BigDecimal threshold,
+      Instant periodStart) implements RalexEvent {
+    /** Validates the event. */
+    public BudgetAlert {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(budget, "budget");
+      Objects.requireNonNull(limit, "limit");
+      Objects.requireNonNull(spent, "spent");
+      Objects.requireNonNull(threshold, "threshold");
+      Objects.requireNonNull(periodStart, "periodStart");
+    }
+  }
+
+  /**
    * The call succeeded.
    *
    * @param callId the call's id

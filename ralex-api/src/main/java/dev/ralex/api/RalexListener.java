@@ -71,6 +71,11 @@ public interface RalexListener {
     onEvent(event);
   }
 
+  /** A budget's committed spend reached its alert threshold; once per budget per period. */
+  default void onBudgetAlert(RalexEvent.BudgetAlert event) {
+    onEvent(event);
+  }
+
   /** The call succeeded. */
   default void onCallSucceeded(RalexEvent.CallSucceeded event) {
     onEvent(event);

@@ -615,10 +615,13 @@ final class Call {
     }
 
     private void record(Usage usage, BigDecimal cost, Instant now) {
-      reservation.commit(new UsageRecord(callId, now, model.id(), model.provider(), usage, cost, request.tags(),
-          request.conversationId().orElse(null)));
+      List<RalexEvent.BudgetAlert> alerts = reservation.commitAlerting(new UsageRecord(callId, now, model.id(),
+          model.provider(), usage, cost, request.tags(), request.conversationId().orElse(null)));
       if (!ralex.listeners.isEmpty()) {
         ralex.listeners.fire(new RalexEvent.UsageRecorded(callId, model, usage, cost, now));
+        for (RalexEvent.BudgetAlert alert : alerts) {
+          ralex.listeners.fire(alert);
+        }
       }
     }
 

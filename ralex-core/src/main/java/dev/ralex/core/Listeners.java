@@ -55,6 +55,8 @@ final class Listeners {
       l.onHistoryRepaired(e);
     } else if (event instanceof RalexEvent.UsageRecorded e) {
       l.onUsageRecorded(e);
+    } else if (event instanceof RalexEvent.BudgetAlert e) {
+      l.onBudgetAlert(e);
     } else if (event instanceof RalexEvent.CallSucceeded e) {
       l.onCallSucceeded(e);
     } else if (event instanceof RalexEvent.CallFailed e) {

@@ -18,6 +18,11 @@ final class UsageStoreSupport {
 
   /** Whether a call with these tags and conversation falls under {@code scope}, as {@link BudgetScope#covers}. */
   static boolean covers(BudgetScope scope, Map<String, String> tags, String conversationId) {
+    if (scope.isTemplate()) {
+      // A template ("each conversation") stands for many scopes: the caller asks for each concrete one.
+      throw new IllegalArgumentException("usage stores sum concrete scopes; resolve the template " + scope
+          + " to the conversation or tag value first");
+    }
     switch (scope.kind()) {
       case GLOBAL:
         return true;

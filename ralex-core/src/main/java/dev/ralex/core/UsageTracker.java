@@ -4,10 +4,12 @@ import dev.ralex.api.BudgetExceededException;
 import dev.ralex.api.BudgetSnapshot;
 import dev.ralex.api.ChatRequest;
 import dev.ralex.api.ModelInfo;
+import dev.ralex.api.RalexEvent;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 
 /**
@@ -36,10 +38,38 @@ public interface UsageTracker {
   /** What the billed attempts of the current day (in the tracker's time zone) cost. */
   BigDecimal spentToday();
 
-  /** A reservation. Exactly one of its methods should be called, once; later calls are ignored. */
+  /** The time zone in which the tracker's budget days and months start, and reports' by default. UTC unless set. */
+  default ZoneId zone() {
+    return ZoneOffset.UTC;
+  }
+
+  /**
+   * Spend and tokens of the billed attempts in the query's range, grouped as it asks (per day, month, model,
+   * provider, conversation or tag value), with what the same usage would have cost on its reference model. Days
+   * and months are those of the query's zone, else {@link #zone()}. The default builds the report from
+   * {@link #records}; a tracker that keeps aggregates may answer faster.
+   */
+  default UsageReport report(UsageQuery query) {
+    return UsageReport.of(query, query.zone().orElse(zone()), records(query.from(), query.to()), true);
+  }
+
+  /**
+   * A reservation. Exactly one of its methods should be called, once; later calls are ignored. Thread-safe: two
+   * threads racing to settle the same reservation settle it once.
+   */
   interface Reservation {
     /** The attempt was billed: records it and replaces the reservation by the real cost. */
     void commit(UsageRecord record);
+
+    /**
+     * As {@link #commit}, and returns the alerts this commit triggered: each budget whose committed spend
+     * reached its alert threshold with this commit, once per budget per period. The pipeline delivers them to
+     * the listeners. The default commits and returns none, for trackers without alerts.
+     */
+    default List<RalexEvent.BudgetAlert> commitAlerting(UsageRecord record) {
+      commit(record);
+      return List.of();
+    }
 
     /** The attempt was not billed: drops the reservation. */
     void release();

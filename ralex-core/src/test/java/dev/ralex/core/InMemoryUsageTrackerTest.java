@@ -147,4 +147,18 @@ class InMemoryUsageTrackerTest {
     assertThat(tracker.spentToday()).isEqualByComparingTo("5");
     assertThat(tracker.snapshot(ChatRequest.of("x")).spent()).isEqualByComparingTo("5");
   }
+
+  @Test
+  void aReservationTakenBeforeMidnightIsChargedToTheDayThatAdmittedIt() {
+    clock.set(java.time.Instant.parse("2026-11-25T23:59:00Z"));
+    UsageTracker tracker = UsageTracker.inMemory(List.of(Budget.daily(BigDecimal.ONE)), clock, ZoneOffset.UTC, 10);
+    UsageTracker.Reservation lateCall = tracker.reserve(ChatRequest.of("x"), TestModels.SMALL, new BigDecimal("0.6"));
+    clock.advance(Duration.ofMinutes(2)); // the 26th: a new period, which never saw the reservation
+    tracker.reserve(ChatRequest.of("x"), TestModels.SMALL, BigDecimal.ONE).commit(record(clock, BigDecimal.ONE));
+    lateCall.commit(record(clock, new BigDecimal("0.6")));
+    // The new day's budget holds exactly its cap: the late commit was admitted against the 25th.
+    assertThat(tracker.snapshot(ChatRequest.of("x")).spent()).isEqualByComparingTo("1");
+    // The ledger still records both by when they were billed.
+    assertThat(tracker.spentToday()).isEqualByComparingTo("1.6");
+  }
 }
