@@ -90,6 +90,10 @@ final class ConfigFile {
   @JsonDeserialize(using = Flag.class)
   Boolean escalateOnFailure;
 
+  /** The usage store section. */
+  @JsonProperty("usageStore")
+  UsageStoreSection usageStore;
+
   /** The {@code catalog} section. */
   static final class Catalog {
     /** The catalog file's path, as written. */
@@ -114,6 +118,11 @@ final class ConfigFile {
     @JsonProperty("scope")
     @JsonDeserialize(using = BudgetScopeValue.class)
     BudgetScope scope;
+
+    /** The share of the cap at which the alert fires; {@code null} means {@link Budget#DEFAULT_ALERT_THRESHOLD}. */
+    @JsonProperty("alertThreshold")
+    @JsonDeserialize(using = AlertThreshold.class)
+    BigDecimal alertThreshold;
   }
 
   /** One entry of {@code rateLimits}. */
@@ -220,6 +229,32 @@ final class ConfigFile {
     Integer probeCalls;
   }
 
+  /** The {@code usageStore} section. */
+  static final class UsageStoreSection {
+    /** The kinds of store. */
+    enum Type {
+      /** {@link UsageStore#inMemory(ZoneId)}. */
+      MEMORY,
+      /** {@link UsageStore#journalBuilder(java.nio.file.Path)}. */
+      JOURNAL
+    }
+
+    /** The kind of store; required. */
+    @JsonProperty("type")
+    @JsonDeserialize(using = UsageStoreTypeValue.class)
+    Type type;
+
+    /** The journal's directory, as written; required for, and only allowed with, a journal. */
+    @JsonProperty("directory")
+    @JsonDeserialize(using = DirectoryPath.class)
+    String directory;
+
+    /** When the journal forces records to disk; {@code null} means each record on its own. */
+    @JsonProperty("flush")
+    @JsonDeserialize(using = FlushValue.class)
+    UsageStore.FlushPolicy flush;
+  }
+
   private static boolean isScalar(JsonToken token) {
     return token == JsonToken.VALUE_STRING || token == JsonToken.VALUE_NUMBER_INT
         || token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_TRUE || token == JsonToken.VALUE_FALSE;
@@ -292,6 +327,20 @@ final class ConfigFile {
 
     private FilePath() {
       super(String.class, "a file path");
+    }
+
+    @Override
+    String parse(String text) {
+      return ConfigValues.nonBlank(text);
+    }
+  }
+
+  /** A directory path, resolved later against the configuration file's directory. */
+  static final class DirectoryPath extends Scalar<String> {
+    private static final long serialVersionUID = 1L;
+
+    private DirectoryPath() {
+      super(String.class, "a directory path");
     }
 
     @Override
@@ -409,6 +458,48 @@ final class ConfigFile {
     @Override
     BudgetScope parse(String text) {
       return ConfigValues.budgetScope(text);
+    }
+  }
+
+  /** A budget's alert threshold: a share in (0, 1], as a fraction or a percentage. */
+  static final class AlertThreshold extends Scalar<BigDecimal> {
+    private static final long serialVersionUID = 1L;
+
+    private AlertThreshold() {
+      super(BigDecimal.class, ConfigValues.ALERT_THRESHOLD_DESCRIPTION);
+    }
+
+    @Override
+    BigDecimal parse(String text) {
+      return ConfigValues.alertThreshold(text);
+    }
+  }
+
+  /** The kind of usage store. */
+  static final class UsageStoreTypeValue extends Scalar<UsageStoreSection.Type> {
+    private static final long serialVersionUID = 1L;
+
+    private UsageStoreTypeValue() {
+      super(UsageStoreSection.Type.class, ConfigValues.USAGE_STORE_TYPE_DESCRIPTION);
+    }
+
+    @Override
+    UsageStoreSection.Type parse(String text) {
+      return ConfigValues.usageStoreType(text);
+    }
+  }
+
+  /** When a journal forces records to disk. */
+  static final class FlushValue extends Scalar<UsageStore.FlushPolicy> {
+    private static final long serialVersionUID = 1L;
+
+    private FlushValue() {
+      super(UsageStore.FlushPolicy.class, ConfigValues.FLUSH_DESCRIPTION);
+    }
+
+    @Override
+    UsageStore.FlushPolicy parse(String text) {
+      return ConfigValues.flushPolicy(text);
     }
   }
 

@@ -32,6 +32,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -60,7 +61,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * fallbackModels: [anthropic/claude-sonnet-4-6]
  * defaultMaxOutputTokens: 1024
  * debug: false
- * timeZone: Europe/Berlin            # budget day/month boundaries
+ * timeZone: Europe/Berlin            # budget day/month boundaries, and the usage journal's days
  * providers:                         # id -> settings map, passed as ProviderConfig to the ServiceLoader factory with that id
  *   anthropic:
  *     apiKey: ${ANTHROPIC_API_KEY}
@@ -70,7 +71,14 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * budgets:
  *   - period: daily                  # daily | monthly
  *     limit: "5.00"                  # US dollars: a number or a string, plain decimal notation
- *     scope: global                  # global | tag:key=value | conversation:<id>
+ *     scope: global                  # global | tag:key=value | tag:key=* | conversation:<id> | conversation:*
+ *     alertThreshold: 80%            # when the alert fires: a fraction (0.8) or a percentage (80%); default 0.8
+ *   - period: daily
+ *     limit: "0.50"
+ *     scope: conversation:*          # each conversation apart, with a cap of its own
+ *   - period: monthly
+ *     limit: 20
+ *     scope: tag:user=*              # each value of the tag 'user' apart, with a cap of its own
  * rateLimits:
  *   - scope: anthropic               # provider id or model id
  *     requestsPerMinute: 50          # per window
@@ -98,11 +106,17 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *   waitInOpenState: 30s
  *   probeCalls: 3
  * escalateOnFailure: false
+ * usageStore:
+ *   type: journal                    # memory | journal
+ *   directory: usage                 # journal only, required; resolved relative to the config file's directory
+ *   flush: each                      # journal only: each | group
  * }</pre>
  *
  * <p>The same in JSON: {@code {"defaultModel": "anthropic/claude-haiku-4-5", "providers": {"anthropic":
  * {"apiKey": "${ANTHROPIC_API_KEY}"}}, "budgets": [{"period": "daily", "limit": "5.00"}], "rateLimits": [{"scope":
- * "anthropic", "requestsPerMinute": 50, "window": "1m"}], "circuitBreaker": {"failureRateThreshold": 50}, ...}}.
+ * "anthropic", "requestsPerMinute": 50, "window": "1m"}], "circuitBreaker": {"failureRateThreshold": 50},
+ * "usageStore": {"type": "journal", "directory": "usage"}, ...}}; in JSON too an alert threshold may be a number
+ * ({@code 0.8}) or a string ({@code "0.8"}, {@code "80%"}).
  *
  * <h2>Keys</h2>
  *
@@ -114,7 +128,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *       4096.
  *   <li>{@code debug}: log a one-line summary of every call at INFO. Default false.
  *   <li>{@code timeZone}: the zone in which budget days and months start, such as {@code Europe/Berlin},
- *       {@code UTC} or {@code +02:00}. Default: the system's.
+ *       {@code UTC} or {@code +02:00}, and the usage journal's days too. Default: the system's.
  *   <li>{@code providers}: provider id to settings. Each entry creates the provider whose {@code
  *       LlmProviderFactory} (found with {@link java.util.ServiceLoader}) has that id, from the settings as a
  *       {@code ProviderConfig}; settings the map leaves out fall back to the provider's environment variables
@@ -126,8 +140,16 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *       configuration file's directory.
  *   <li>{@code budgets}: hard spending caps. {@code period} ({@code daily} or {@code monthly}) and {@code limit}
  *       (dollars, at least 0, written as {@code 5}, {@code 5.00} or {@code "5.00"}; never read through a
- *       binary floating point) are required; {@code scope} defaults to {@code global}. At most one budget per
- *       period and scope.
+ *       binary floating point) are required. {@code scope} defaults to {@code global}; {@code tag:key=value}
+ *       covers the calls with that tag value and {@code conversation:<id>} the calls of one conversation, while
+ *       the templates {@code conversation:*} ({@link Budget#perConversation}) and {@code tag:key=*} ({@link
+ *       Budget#perTag}) give each conversation, or each value of the tag, a cap of its own, including those not
+ *       seen yet; a budget for one conversation or tag value replaces the template's for it. {@code
+ *       alertThreshold} is the share of the limit at which committed spend raises a budget alert, once per
+ *       period ({@link Budget#alertThreshold()}): greater than 0 and at most 1, written as a fraction ({@code
+ *       0.8}, {@code "0.8"}) or a percentage with its sign ({@code 80%}, {@code 12.5%}), plain decimal notation,
+ *       never read through a binary floating point. Default 0.8. At most one budget per period and scope; a
+ *       template is a scope of its own, so {@code conversation:*} and {@code conversation:c-42} may both be set.
  *   <li>{@code rateLimits}: client-side limits per provider or model ({@link RateLimit}). {@code scope} is
  *       required, and at least one of {@code requestsPerMinute} and {@code tokensPerMinute} must be above 0 (0 or
  *       absent: no limit of that kind); despite their names, they are the allowances per {@code window}, which
@@ -149,13 +171,26 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *       attempts decide whether it closes.
  *   <li>{@code escalateOnFailure}: whether a call whose models all failed escalates to a stronger model
  *       ({@link Ralex.Builder#escalateOnFailure}). Default false.
+ *   <li>{@code usageStore}: where billed attempts are kept ({@link UsageStore}, {@link
+ *       Ralex.Builder#usageStore}). {@code type} is required: {@code memory} ({@link UsageStore#inMemory(ZoneId)},
+ *       lost when the process ends) or {@code journal} (a durable journal, {@link UsageStore#journalBuilder},
+ *       from which budgets are rebuilt at start). A journal needs {@code directory}, created if missing and, if
+ *       relative, resolved against the configuration file's directory; {@code flush} is {@code each} (the
+ *       default: every record forced to disk on its own, {@link UsageStore.FlushPolicy#FLUSH_EACH}) or {@code
+ *       group} (concurrent appends share flushes, {@link UsageStore.FlushPolicy#GROUP_COMMIT}). {@code
+ *       directory} and {@code flush} are errors with {@code type: memory}. The store's days start in {@code
+ *       timeZone}. The journal is opened, and its directory locked, when the file is loaded, so a directory in
+ *       use or holding a corrupt journal is reported then; the {@link Ralex} built closes it, and so does a
+ *       {@link Ralex.Builder#build()} that fails. Default: none, spend is kept in memory only and lost when the
+ *       process ends.
  * </ul>
  *
  * <p>Durations are written {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or in ISO-8601 ({@code PT30S}).
  * Booleans are {@code true}/{@code false} (also {@code yes}/{@code no}, {@code on}/{@code off}, {@code 1}/{@code
  * 0}). Whole numbers may also be given as strings, and so may percentages, which are written in plain decimal
- * notation ({@code 50}, {@code 12.5}). A key with no value ({@code retry:} alone, or {@code null}) counts as
- * absent. Keys are case-sensitive; an unknown key is an error, so a typo never silently drops a setting.
+ * notation ({@code 50}, {@code 12.5}); an alert threshold is a fraction or a percentage with its sign, as above. A
+ * key with no value ({@code retry:} alone, or {@code null}) counts as absent. Keys are case-sensitive; an unknown
+ * key is an error, so a typo never silently drops a setting.
  *
  * <h2>Environment variables</h2>
  *
@@ -171,7 +206,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * <ul>
  *   <li>{@code RALEX_MODEL}: the default model.
  *   <li>{@code RALEX_DAILY_BUDGET}, {@code RALEX_MONTHLY_BUDGET}: a global daily or monthly budget in dollars,
- *       replacing the file's global budget of that period if it has one.
+ *       replacing the limit of the file's global budget of that period if it has one (its {@code alertThreshold}
+ *       stays), else adding one with the default threshold.
  *   <li>{@code RALEX_DEBUG}: {@code true}/{@code 1}/{@code yes}/{@code on} turns debug logging on, {@code
  *       false}/{@code 0}/{@code no}/{@code off} turns it off.
  * </ul>
@@ -261,7 +297,8 @@ final class ConfigLoader {
    * @param environment where {@code ${NAME}} references and the {@code RALEX_*} overrides are looked up; also
    *     set as the builder's {@link Ralex.Builder#environment environment}, for the providers' fallbacks
    * @return a builder configured from the file; {@link Ralex.Builder#build()} may still find problems that need
-   *     the providers
+   *     the providers. With a {@code usageStore} section the builder holds the store, open: build it (which
+   *     closes the store if it fails), so that a journal's directory does not stay locked
    * @throws ConfigurationException naming the file, line, column and key of the first problem
    */
   static Ralex.Builder load(Path file, Function<String, String> environment) {
@@ -575,6 +612,11 @@ final class ConfigLoader {
     }
     applyOverrides(builder, budgets);
     budgets.values().forEach(builder::budget);
+    if (config.usageStore != null) {
+      // Last, once everything else is known to be valid: a journal holds its directory's lock from here on.
+      ZoneId zone = config.timeZone != null ? config.timeZone : ZoneId.systemDefault();
+      builder.usageStore(usageStore(config.usageStore, zone));
+    }
     return builder;
   }
 
@@ -603,6 +645,51 @@ final class ConfigLoader {
     }
   }
 
+  /**
+   * The store the {@code usageStore} section describes, open; its days start in {@code zone}, the zone of the
+   * budgets, so that compacted totals stay exact for every budget period.
+   */
+  private UsageStore usageStore(ConfigFile.UsageStoreSection section, ZoneId zone) {
+    require("usageStore", "type", section.type, ConfigValues.USAGE_STORE_TYPE_DESCRIPTION);
+    if (section.type == ConfigFile.UsageStoreSection.Type.MEMORY) {
+      // Settings a memory store would ignore are refused, as unknown keys are: the file meant something else.
+      journalOnly("directory", section.directory);
+      journalOnly("flush", section.flush);
+      return UsageStore.inMemory(zone);
+    }
+    require("usageStore", "directory", section.directory, "the directory of the journal, created if missing");
+    Path directory;
+    try {
+      // As catalog.file: relative to the configuration file's directory, which toAbsolutePath() gives a bare name.
+      directory = file.toAbsolutePath().resolveSibling(section.directory).normalize();
+    } catch (InvalidPathException e) {
+      throw error(parser.locationOf("usageStore.directory"), "'usageStore.directory' must be a directory path");
+    }
+    UsageStore.FlushPolicy flush = section.flush != null ? section.flush : UsageStore.FlushPolicy.FLUSH_EACH;
+    try {
+      return UsageStore.journalBuilder(directory).flushPolicy(flush).zone(zone).build();
+    } catch (UsageStoreException | UncheckedIOException e) {
+      Set<String> variables = parser.variablesAt("usageStore.directory");
+      if (variables.isEmpty()) {
+        return rethrow(error(parser.locationOf("usageStore.directory"), "'usageStore.directory': " + e.getMessage(),
+            e));
+      }
+      // The path came from the environment: keep it out of the message, and drop the cause that shows it.
+      String message = e.getMessage() == null ? ""
+          : e.getMessage().replace(directory.toString(), "the usage store directory");
+      return rethrow(error(parser.locationOf("usageStore.directory"), "'usageStore.directory' (from ${"
+          + String.join("}, ${", variables) + "}): " + message));
+    }
+  }
+
+  private void journalOnly(String key, Object value) {
+    if (value != null) {
+      String path = "usageStore." + key;
+      throw error(parser.locationOf(path), "'" + path + "' applies only to type: journal; remove it, or set type: "
+          + "journal");
+    }
+  }
+
   private static <T> T rethrow(ConfigurationException e) {
     throw e;
   }
@@ -620,7 +707,10 @@ final class ConfigLoader {
       require(path, "period", entry.period, ConfigValues.PERIOD_DESCRIPTION);
       require(path, "limit", entry.limit, ConfigValues.AMOUNT_DESCRIPTION);
       BudgetScope scope = entry.scope != null ? entry.scope : BudgetScope.GLOBAL;
-      Budget budget = construct(path, () -> new Budget(entry.period, entry.limit, scope));
+      BigDecimal threshold = entry.alertThreshold != null ? entry.alertThreshold : Budget.DEFAULT_ALERT_THRESHOLD;
+      Budget budget = construct(path, () -> new Budget(entry.period, entry.limit, scope, threshold));
+      // A template is a scope of its own: "conversation:*" and "conversation:c-42" may both be set (the second
+      // replaces the first for c-42), and two "conversation:*" of the same period collide like any other pair.
       List<Object> key = List.of(budget.period(), budget.scope());
       String previous = paths.putIfAbsent(key, path);
       if (previous != null) {
@@ -742,16 +832,8 @@ final class ConfigLoader {
     if (model != null) {
       builder.defaultModel(model);
     }
-    String daily = override(RALEX_DAILY_BUDGET);
-    if (daily != null) {
-      // put() keeps the replaced budget's position, so the file's order stays the order of the budgets.
-      budgets.put(List.of(Budget.Period.DAILY, BudgetScope.GLOBAL), Budget.daily(amount(RALEX_DAILY_BUDGET, daily)));
-    }
-    String monthly = override(RALEX_MONTHLY_BUDGET);
-    if (monthly != null) {
-      budgets.put(List.of(Budget.Period.MONTHLY, BudgetScope.GLOBAL),
-          Budget.monthly(amount(RALEX_MONTHLY_BUDGET, monthly)));
-    }
+    overrideGlobalBudget(budgets, Budget.Period.DAILY, RALEX_DAILY_BUDGET);
+    overrideGlobalBudget(budgets, Budget.Period.MONTHLY, RALEX_MONTHLY_BUDGET);
     String debug = override(RALEX_DEBUG);
     if (debug != null) {
       try {
@@ -760,6 +842,22 @@ final class ConfigLoader {
         throw overrideError(RALEX_DEBUG, ConfigValues.FLAG_DESCRIPTION);
       }
     }
+  }
+
+  /**
+   * Sets the global budget of {@code period} from {@code variable} if it is set: the variable gives the limit,
+   * and the file's budget it replaces, if any, keeps its place and its alert threshold.
+   */
+  private void overrideGlobalBudget(Map<List<Object>, Budget> budgets, Budget.Period period, String variable) {
+    String value = override(variable);
+    if (value == null) {
+      return;
+    }
+    List<Object> key = List.of(period, BudgetScope.GLOBAL);
+    Budget replaced = budgets.get(key);
+    BigDecimal threshold = replaced != null ? replaced.alertThreshold() : Budget.DEFAULT_ALERT_THRESHOLD;
+    // put() keeps the replaced budget's position, so the file's order stays the order of the budgets.
+    budgets.put(key, new Budget(period, amount(variable, value), BudgetScope.GLOBAL, threshold));
   }
 
   /** The override's value, trimmed; {@code null} if the variable is unset or blank. */

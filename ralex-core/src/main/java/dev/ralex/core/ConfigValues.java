@@ -6,6 +6,7 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -28,13 +29,25 @@ final class ConfigValues {
   static final String ZONE_DESCRIPTION = "a time zone such as Europe/Berlin, UTC or +02:00";
 
   /** What {@link #budgetScope} accepts, for messages. */
-  static final String BUDGET_SCOPE_DESCRIPTION = "global, tag:<key>=<value> or conversation:<id>";
+  static final String BUDGET_SCOPE_DESCRIPTION = "global, tag:<key>=<value>, tag:<key>=* (each value apart), "
+      + "conversation:<id> or conversation:* (each conversation apart)";
+
+  /** What {@link #alertThreshold} accepts, for messages. */
+  static final String ALERT_THRESHOLD_DESCRIPTION = "a share of the limit greater than 0 and at most 1, written as "
+      + "a fraction such as 0.8 or a percentage such as 80%";
 
   /** What {@link #period} accepts, for messages. */
   static final String PERIOD_DESCRIPTION = "daily or monthly";
 
   /** What {@link #onLimit} accepts, for messages. */
   static final String ON_LIMIT_DESCRIPTION = "wait, fail_fast or queue";
+
+  /** What {@link #usageStoreType} accepts, for messages. */
+  static final String USAGE_STORE_TYPE_DESCRIPTION = "memory or journal";
+
+  /** What {@link #flushPolicy} accepts, for messages. */
+  static final String FLUSH_DESCRIPTION = "each (force every record to disk on its own) or group (appends share "
+      + "flushes)";
 
   /** What {@link #percent} accepts, for messages. */
   static final String PERCENT_DESCRIPTION = "a percentage greater than 0 and at most 100, such as 50 or 12.5";
@@ -45,6 +58,13 @@ final class ConfigValues {
   private static final Pattern WHOLE = Pattern.compile("\\+?[0-9]{1,19}");
   // Plain decimal notation, as for amounts; six decimals are finer than a float threshold can tell apart anyway.
   private static final Pattern PERCENT = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,6})?");
+  // An alert threshold: a fraction in the notation of amounts, or a percentage with its sign, as many decimals
+  // as a fraction could have (15) less the two the percentage moves.
+  private static final Pattern FRACTION = Pattern.compile("[0-9]{1,15}(\\.[0-9]{1,15})?");
+  private static final Pattern PERCENTAGE = Pattern.compile("([0-9]{1,3}(\\.[0-9]{1,13})?)%");
+
+  // The tag value or conversation id that makes a budget scope a template.
+  private static final String EACH = "*";
 
   private ConfigValues() {}
 
@@ -98,6 +118,26 @@ final class ConfigValues {
     throw new IllegalArgumentException(PERCENT_DESCRIPTION);
   }
 
+  /**
+   * An alert threshold, a share in (0, 1]: a fraction in plain decimal notation ({@code 0.8}) or a percentage
+   * with its sign ({@code 80%}, {@code 12.5%}), read exactly (never via {@code double}) and with trailing zeros
+   * dropped, so {@code 0.80} and {@code 80%} both give {@code 0.8}.
+   */
+  static BigDecimal alertThreshold(String text) {
+    String v = text.trim();
+    BigDecimal share = null;
+    Matcher percentage = PERCENTAGE.matcher(v);
+    if (percentage.matches()) {
+      share = new BigDecimal(percentage.group(1)).movePointLeft(2);
+    } else if (FRACTION.matcher(v).matches()) {
+      share = new BigDecimal(v);
+    }
+    if (share == null || share.signum() <= 0 || share.compareTo(BigDecimal.ONE) > 0) {
+      throw new IllegalArgumentException(ALERT_THRESHOLD_DESCRIPTION);
+    }
+    return share.stripTrailingZeros();
+  }
+
   /** A boolean: true/yes/on/1 or false/no/off/0, in any case. */
   static boolean flag(String text) {
     switch (text.trim().toLowerCase(Locale.ROOT)) {
@@ -125,7 +165,11 @@ final class ConfigValues {
     }
   }
 
-  /** {@code global}, {@code tag:<key>=<value>} or {@code conversation:<id>}. */
+  /**
+   * {@code global}, {@code tag:<key>=<value>}, {@code conversation:<id>}, or a template: {@code tag:<key>=*}
+   * ({@link BudgetScope#eachTag}) or {@code conversation:*} ({@link BudgetScope#eachConversation}). A tag value
+   * or conversation id of {@code *} always means the template.
+   */
   static BudgetScope budgetScope(String text) {
     String v = text.trim();
     String lower = v.toLowerCase(Locale.ROOT);
@@ -137,10 +181,13 @@ final class ConfigValues {
         String tag = v.substring("tag:".length());
         int eq = tag.indexOf('=');
         if (eq > 0) {
-          return BudgetScope.tag(tag.substring(0, eq).trim(), tag.substring(eq + 1).trim());
+          String key = tag.substring(0, eq).trim();
+          String value = tag.substring(eq + 1).trim();
+          return value.equals(EACH) ? BudgetScope.eachTag(key) : BudgetScope.tag(key, value);
         }
       } else if (lower.startsWith("conversation:")) {
-        return BudgetScope.conversation(v.substring("conversation:".length()).trim());
+        String id = v.substring("conversation:".length()).trim();
+        return id.equals(EACH) ? BudgetScope.eachConversation() : BudgetScope.conversation(id);
       }
     } catch (IllegalArgumentException blank) {
       // A blank tag key or value or conversation id: falls through to the error below.
@@ -171,6 +218,33 @@ final class ConfigValues {
         return RateLimit.OnLimit.QUEUE;
       default:
         throw new IllegalArgumentException(ON_LIMIT_DESCRIPTION);
+    }
+  }
+
+  /** {@code memory} or {@code journal}, in any case. */
+  static ConfigFile.UsageStoreSection.Type usageStoreType(String text) {
+    switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "memory":
+        return ConfigFile.UsageStoreSection.Type.MEMORY;
+      case "journal":
+        return ConfigFile.UsageStoreSection.Type.JOURNAL;
+      default:
+        throw new IllegalArgumentException(USAGE_STORE_TYPE_DESCRIPTION);
+    }
+  }
+
+  /**
+   * {@code each} ({@link UsageStore.FlushPolicy#FLUSH_EACH}) or {@code group} ({@link
+   * UsageStore.FlushPolicy#GROUP_COMMIT}), in any case.
+   */
+  static UsageStore.FlushPolicy flushPolicy(String text) {
+    switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "each":
+        return UsageStore.FlushPolicy.FLUSH_EACH;
+      case "group":
+        return UsageStore.FlushPolicy.GROUP_COMMIT;
+      default:
+        throw new IllegalArgumentException(FLUSH_DESCRIPTION);
     }
   }
 

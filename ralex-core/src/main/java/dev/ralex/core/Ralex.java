@@ -78,6 +78,8 @@ public final class Ralex implements AutoCloseable {
   final ModelSelector selector;
   final ContextManager contextManager;
   final UsageTracker usage;
+  /** The store given to the builder, closed by {@link #close()}; null if none. */
+  private final UsageStore usageStore;
   final RateLimiter rateLimiter;
   final RetryPolicy retryPolicy;
   final CircuitBreakers circuits;
@@ -107,6 +109,7 @@ public final class Ralex implements AutoCloseable {
     this.selector = b.selector != null ? b.selector : new DefaultModelSelector(b.fallbackModels);
     this.contextManager = b.contextManager;
     this.usage = usage;
+    this.usageStore = b.usageStore;
     this.rateLimiter = rateLimiter;
     this.retryPolicy = b.retryPolicy;
     List<RalexListener> all = new ArrayList<>(b.listeners);
@@ -121,8 +124,8 @@ public final class Ralex implements AutoCloseable {
     this.sleeper = b.sleeper;
     this.defaultMaxOutputTokens = b.defaultMaxOutputTokens;
     this.conversations = new ConversationRegistry(
-        b.conversationStore != null ? b.conversationStore : ConversationStore.inMemory(), b.historyRepair, b.zone,
-        listeners);
+        b.conversationStore != null ? b.conversationStore : ConversationStore.inMemory(), b.historyRepair,
+        b.effectiveZone(), listeners);
     if (b.executor != null) {
       this.executor = b.executor;
       this.ownedExecutor = null;
@@ -271,6 +274,26 @@ public final class Ralex implements AutoCloseable {
   }
 
   /**
+   * The {@linkplain UsageTracker#report usage report} of the tracker for {@code query}, with savings against
+   * {@link UsageQuery#strongest UsageQuery.strongest(models())} when the query names no reference model:
+   * {@link UsageTotals#savings()} is then what routing saved against sending every call to the strongest model
+   * this instance can call. Thread-safe; works after {@link #close()} unless the tracker reads a closed store.
+   *
+   * <pre>{@code
+   * UsageReport month = ralex.report(UsageQuery.between(monthStart, Instant.now()).byModel());
+   * log.info("spent ${}, saved ${}", month.total().cost(), month.total().savings());
+   * }</pre>
+   *
+   * @throws UsageStoreException if the tracker's store cannot be read for a range older than its memory
+   */
+  public UsageReport report(UsageQuery query) {
+    Objects.requireNonNull(query, "query");
+    UsageQuery q = query.reference().isPresent() ? query
+        : query.comparedTo(UsageQuery.strongest(models()).orElseThrow()); // build() refuses no models
+    return usage.report(q);
+  }
+
+  /**
    * The model with this id among those this instance can call.
    *
    * @throws UnknownModelException listing the callable models if there is none
@@ -279,7 +302,11 @@ public final class Ralex implements AutoCloseable {
     return catalog.require(id);
   }
 
-  /** Closes the providers and stops Ralex's threads. Calls in flight may fail. Idempotent. */
+  /**
+   * Closes the providers, closes the {@linkplain Builder#usageStore usage store} given to the builder (making
+   * every appended record durable), and stops Ralex's threads. Calls in flight may fail; one billed after the
+   * store closed is logged at ERROR, not stored. Idempotent; failures to close are logged, not thrown.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -290,6 +317,13 @@ public final class Ralex implements AutoCloseable {
         provider.close();
       } catch (Exception e) {
         LOG.warn("provider {} failed to close", provider.id(), e);
+      }
+    }
+    if (usageStore != null) {
+      try {
+        usageStore.close();
+      } catch (RuntimeException e) {
+        LOG.error("usage store {} failed to close; records appended last may not be durable", usageStore, e);
       }
     }
     if (ownedExecutor != null) {
@@ -421,6 +455,7 @@ public final class Ralex implements AutoCloseable {
     private int defaultMaxOutputTokens = 4096;
     private final List<Budget> budgets = new ArrayList<>();
     private UsageTracker usageTracker;
+    private UsageStore usageStore;
     private int maxUsageRecords = 100_000;
     private final List<RateLimit> rateLimits = new ArrayList<>();
     private RateLimiter rateLimiter;
@@ -434,6 +469,7 @@ public final class Ralex implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.SYSTEM;
     private ZoneId zone = ZoneId.systemDefault();
+    private boolean zoneSet;
     private Executor executor;
     private Function<String, String> environment = System::getenv;
     private ClassLoader classLoader;
@@ -537,6 +573,23 @@ public final class Ralex implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Keeps the in-memory tracker's usage in {@code store}, so budgets and reports survive restarts: every
+     * billed attempt is appended before its call returns, each budget's current-period spend is reloaded when
+     * Ralex is built (per-conversation and per-tag budgets when a conversation or tag value is first seen), and
+     * reports over ranges older than the tracker's memory read the store. See {@link UsageTracker#inMemory(List,
+     * Clock, ZoneId, int, UsageStore)} for what a failing store does.
+     *
+     * <p>Ralex closes the store: in {@link Ralex#close()}, or in {@link #build()} if that fails. The store's
+     * zone is the budgets' zone unless {@link #zone} was set, and then it must be the same, else {@code build()}
+     * fails: {@code UsageStore.journalBuilder(dir).zone(zone).build()}. Not with {@link #usageTracker}. Default: none,
+     * spend is lost when the process ends.
+     */
+    public Builder usageStore(UsageStore store) {
+      this.usageStore = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
     /** How many usage records the in-memory tracker keeps for queries. Default 100,000. */
     public Builder maxUsageRecords(int maxUsageRecords) {
       this.maxUsageRecords = maxUsageRecords;
@@ -625,10 +678,19 @@ public final class Ralex implements AutoCloseable {
       return this;
     }
 
-    /** The time zone in which budget days and months start. Default: the system's. */
+    /**
+     * The time zone in which budget days and months start. Default: the {@linkplain #usageStore usage store's}
+     * zone when one is given, else the system's.
+     */
     public Builder zone(ZoneId zone) {
       this.zone = Objects.requireNonNull(zone, "zone");
+      this.zoneSet = true;
       return this;
+    }
+
+    /** The zone budgets use: the one set, else the usage store's, else the system's. */
+    private ZoneId effectiveZone() {
+      return zoneSet || usageStore == null ? zone : usageStore.zone();
     }
 
     /**
@@ -680,15 +742,36 @@ public final class Ralex implements AutoCloseable {
      * Validates the configuration and builds the instance.
      *
      * @throws ConfigurationException naming the first problem: no provider, an unknown provider, model or
-     *     rate-limit scope, conflicting settings
+     *     rate-limit scope, conflicting settings, a usage store in another zone than the budgets
+     * @throws UsageStoreException if the usage store cannot be read to reload the budgets
      */
     public Ralex build() {
+      try {
+        return buildOrFail();
+      } catch (RuntimeException e) {
+        if (usageStore != null) {
+          // Ralex owns the store from usageStore(...) on: a journal would otherwise keep its directory locked.
+          try {
+            usageStore.close();
+          } catch (RuntimeException closeFailure) {
+            e.addSuppressed(closeFailure);
+          }
+        }
+        throw e;
+      }
+    }
+
+    private Ralex buildOrFail() {
       if (defaultMaxOutputTokens <= 0) {
         throw new ConfigurationException("defaultMaxOutputTokens must be positive but was " + defaultMaxOutputTokens);
       }
       if (usageTracker != null && !budgets.isEmpty()) {
         throw new ConfigurationException(
             "budgets were given to the builder and a usage tracker was set; configure the budgets on the tracker");
+      }
+      if (usageTracker != null && usageStore != null) {
+        throw new ConfigurationException("a usage store was given to the builder and a usage tracker was set; give "
+            + "the store to the tracker (UsageTracker.inMemory(budgets, clock, zone, maxRecords, store))");
       }
       if (rateLimiter != null && (!rateLimits.isEmpty() || rateLimitStore != null)) {
         throw new ConfigurationException("rate limits or a rate-limit store were given to the builder and a rate "
@@ -772,6 +855,7 @@ public final class Ralex implements AutoCloseable {
         }
       }
       UsageTracker tracker = usageTracker != null ? usageTracker
+          : usageStore != null ? UsageTracker.inMemory(budgets, clock, effectiveZone(), maxUsageRecords, usageStore)
           : UsageTracker.inMemory(budgets, clock, zone, maxUsageRecords);
       RateLimiter limiter = rateLimiter != null ? rateLimiter : RateLimiter.of(rateLimits,
           rateLimitStore != null ? rateLimitStore : RateLimitStore.inMemory(), adaptiveRateLimits, clock, sleeper);

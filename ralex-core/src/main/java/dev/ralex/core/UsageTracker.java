@@ -29,7 +29,7 @@ public interface UsageTracker {
   /** The tightest budget {@code request} falls under, for the selector; {@link BudgetSnapshot#UNLIMITED} if none. */
   BudgetSnapshot snapshot(ChatRequest request);
 
-  /** The billed attempts recorded in [from, to), oldest first. */
+  /** The billed attempts recorded in [from, to), oldest first (for a tracker with a store, see its factory). */
   List<UsageRecord> records(Instant from, Instant to);
 
   /** What the billed attempts in [from, to) cost, in US dollars. */
@@ -82,5 +82,46 @@ public interface UsageTracker {
    */
   static UsageTracker inMemory(List<Budget> budgets, Clock clock, ZoneId zone, int maxRecords) {
     return new InMemoryUsageTracker(budgets, clock, zone, maxRecords);
+  }
+
+  /**
+   * An in-memory tracker as {@link #inMemory(List, Clock, ZoneId, int)} whose spend survives restarts in {@code
+   * store}. Thread-safe; the store is read and written outside the tracker's lock. The caller keeps ownership
+   * of the store: the tracker never closes it ({@link Ralex} does, for a store given to its builder).
+   *
+   * <ul>
+   *   <li><b>Writes.</b> Every committed record is appended to the store before {@link Reservation#commit}
+   *       returns, so before the call returns to its caller.
+   *   <li><b>Reload.</b> Building the tracker loads each budget's spend in its current period (the whole
+   *       period: from its start to its end) with one {@link UsageStore#spent(Instant, Instant, java.util.Collection)}
+   *       per period, and today's spend; a budget whose spend already reached its alert threshold does not
+   *       alert again this period. A per-conversation or per-tag budget ({@link BudgetScope#isTemplate()}) is
+   *       loaded lazily, with one query for that conversation or tag value, the first time a call of it is
+   *       reserved (or {@linkplain #snapshot snapshot}) after start.
+   *   <li><b>Queries.</b> {@link #records}, {@link #spent(Instant, Instant)} and {@link #report} answer a range
+   *       the memory covers from memory, and an older one (before this tracker was built, or before its oldest
+   *       kept record) from the store, compacted days included.
+   *   <li><b>A failing append</b> (a {@link UsageStoreException}, or a closed store) does not fail the call: the
+   *       provider has already billed the attempt, so failing would discard an answer that was paid for and
+   *       invite a retry that pays again (and an exception thrown from {@code commit} in an async call would
+   *       never reach its future). The record still counts against every budget of this process and stays
+   *       visible to queries, and the failure is logged at ERROR on {@code dev.ralex.core.InMemoryUsageTracker}
+   *       with the call id, model and cost, so the store's gap can be reconciled: after a restart, budgets
+   *       reloaded from the store miss that cost. A {@link UsageStore#journal journal} that failed a write fails
+   *       every later append until reopened, so a broken disk shows as one ERROR per billed attempt.
+   *   <li><b>A failing read</b> fails closed: an error while building (the tracker is not built), or while
+   *       loading a conversation's or tag value's spend (that call is refused with the {@link
+   *       UsageStoreException}, which the pipeline reports as a non-retryable failure; the next call tries
+   *       again), since admitting calls against an unknown spend would break the cap.
+   * </ul>
+   *
+   * @param store where records are kept; its {@linkplain UsageStore#zone() zone} must be {@code zone}
+   * @throws dev.ralex.api.ConfigurationException if the store's zone is not {@code zone}: compacted days and
+   *     budget periods would start at different midnights
+   * @throws UsageStoreException if the store cannot be read
+   */
+  static UsageTracker inMemory(List<Budget> budgets, Clock clock, ZoneId zone, int maxRecords, UsageStore store) {
+    return new InMemoryUsageTracker(budgets, clock, zone, maxRecords, java.util.Objects.requireNonNull(store,
+        "store"));
   }
 }

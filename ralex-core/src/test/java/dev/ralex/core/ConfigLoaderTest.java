@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.ralex.api.BudgetExceededException;
 import dev.ralex.api.BudgetSnapshot;
 import dev.ralex.api.ChatRequest;
 import dev.ralex.api.CircuitOpenException;
 import dev.ralex.api.ConfigurationException;
 import dev.ralex.api.ErrorDetails;
+import dev.ralex.api.Message;
 import dev.ralex.api.ProviderUnavailableException;
+import dev.ralex.api.RalexEvent;
 import dev.ralex.api.RalexEvent.CircuitStateChanged.State;
+import dev.ralex.api.RalexListener;
 import dev.ralex.api.RateLimitInfo;
 import dev.ralex.api.RateLimitedException;
 import dev.ralex.api.RoutingContext;
@@ -23,11 +27,13 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -95,6 +101,33 @@ class ConfigLoaderTest {
     return ChatRequest.builder().addUserMessage("x").tag(key, value).build();
   }
 
+  /**
+   * Reserves {@code cost} for {@code request} on test/small and commits it as billed, as the pipeline does after
+   * an attempt; returns the budget alerts the commit raised.
+   */
+  private List<RalexEvent.BudgetAlert> spend(Ralex ralex, ChatRequest request, String callId, String cost) {
+    return ralex.usage().reserve(request, ralex.model("test/small"), new BigDecimal(cost)).commitAlerting(
+        new UsageRecord(callId, clock.instant(), "test/small", "test", Usage.of(10, 5), new BigDecimal(cost),
+            request.tags(), request.conversationId().orElse(null)));
+  }
+
+  /** A listener that adds every budget alert to {@code alerts}. */
+  private static RalexListener alertsTo(List<RalexEvent.BudgetAlert> alerts) {
+    return new RalexListener() {
+      @Override
+      public void onBudgetAlert(RalexEvent.BudgetAlert event) {
+        alerts.add(event);
+      }
+    };
+  }
+
+  /** The records in a journal directory, read after the Ralex that wrote them is closed. */
+  private static List<UsageRecord> journalRecords(Path directory) {
+    try (UsageStore journal = UsageStore.journal(directory)) {
+      return journal.records(Instant.EPOCH, Instant.parse("2100-01-01T00:00:00Z"));
+    }
+  }
+
   /** One attempt on the model that failed in a way its circuit counts. */
   private static void attemptFails(Ralex ralex, String model) {
     ralex.circuits.acquire("call", ralex.model(model)).failed(Duration.ofSeconds(1),
@@ -117,6 +150,7 @@ class ConfigLoaderTest {
   @ParameterizedTest
   @ValueSource(strings = {"full.yaml", "full.json"})
   void aFullFileConfiguresEverySetting(String name) {
+    env.put("USAGE_DIR", dir.resolve("usage").toString());
     try (Ralex ralex = load(resource(name)).clock(clock).sleeper(sleeper).build()) {
       assertThat(ralex.defaultModel().id()).isEqualTo("test/large");
       Selection selection = ralex.selector.select(new RoutingContext("call-1", ChatRequest.of("x"), ralex.models(),
@@ -138,6 +172,17 @@ class ConfigLoaderTest {
       assertThat(ralex.usage().snapshot(tagged("team", "search")).budget()).isEqualTo("daily tag team=search");
       ChatRequest inConversation = ChatRequest.builder().addUserMessage("x").conversationId("c-42").build();
       assertThat(limitOf(ralex, inConversation)).isEqualByComparingTo("0.50");
+      // The templates: each other conversation $0.20 a day, each user $2 a month.
+      ChatRequest otherConversation = ChatRequest.builder().addUserMessage("x").conversationId("c-7").build();
+      assertThat(limitOf(ralex, otherConversation)).isEqualByComparingTo("0.20");
+      assertThat(limitOf(ralex, tagged("user", "ann"))).isEqualByComparingTo("2");
+      // alertThreshold 50% on the daily $5.00, 0.25 on each user's $2.
+      assertThat(spend(ralex, ChatRequest.of("x"), "call-1", "2.50")).singleElement().satisfies(a -> {
+        assertThat(a.budget()).isEqualTo("daily global");
+        assertThat(a.threshold()).isEqualByComparingTo("0.5");
+      });
+      assertThat(spend(ralex, tagged("user", "ann"), "call-2", "0.50")).singleElement()
+          .satisfies(a -> assertThat(a.budget()).isEqualTo("monthly tag user=ann"));
 
       assertThat(ralex.retryPolicy.maxRetries()).isEqualTo(5);
       assertThat(ralex.retryPolicy.deadline()).isEqualTo(Duration.ofMinutes(2));
@@ -185,6 +230,9 @@ class ConfigLoaderTest {
       }
       assertThat(ralex.circuits.state("test/small")).isEqualTo(State.OPEN);
     }
+    // The usage store: a journal in the directory from ${USAGE_DIR}, holding what was billed.
+    assertThat(journalRecords(dir.resolve("usage"))).extracting(UsageRecord::callId)
+        .containsExactly("call-1", "call-2");
   }
 
   @Test
@@ -262,6 +310,194 @@ class ConfigLoaderTest {
     try (Ralex ralex = build(PROVIDER + "retry:\n  maxRetries: 0\n")) {
       assertThat(ralex.retryPolicy.maxRetries()).isZero();
       assertThat(ralex.retryPolicy.deadline()).isEqualTo(RetryPolicy.defaults().deadline());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Budgets: alert thresholds and templates
+
+  @Test
+  void alertThresholdSetsWhenTheBudgetAlertFires() {
+    // Each echo on test/small bills 10 x $1/M + 5 x $2/M = $0.00002; the cap is $0.0001, so 60% is the third call.
+    for (String threshold : List.of("60%", "0.6", "\"0.60\"", "'60%'", "${THRESHOLD:-60%}")) {
+      List<RalexEvent.BudgetAlert> seen = new CopyOnWriteArrayList<>();
+      String yaml = PROVIDER + "defaultModel: test/small\ntimeZone: UTC\nbudgets:\n  - period: daily\n"
+          + "    limit: \"0.0001\"\n    alertThreshold: " + threshold + "\n";
+      try (Ralex ralex = load(write("ralex.yaml", yaml)).clock(clock).sleeper(sleeper).listener(alertsTo(seen))
+          .build()) {
+        List<String> callIds = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+          callIds.add(ralex.chat(ChatRequest.builder().addUserMessage("hi").maxOutputTokens(5).build()).callId());
+        }
+        assertThat(seen).as(threshold).singleElement().satisfies(a -> {
+          assertThat(a.callId()).isEqualTo(callIds.get(2));
+          assertThat(a.spent()).isEqualByComparingTo("0.00006");
+          assertThat(a.threshold()).isEqualByComparingTo("0.6");
+        });
+      }
+    }
+  }
+
+  @Test
+  void withoutAlertThresholdTheAlertFiresAtEightyPercent() {
+    List<RalexEvent.BudgetAlert> seen = new CopyOnWriteArrayList<>();
+    String yaml = PROVIDER + "defaultModel: test/small\ntimeZone: UTC\nbudgets:\n  - period: daily\n"
+        + "    limit: \"0.0001\"\n    alertThreshold:\n";
+    try (Ralex ralex = load(write("ralex.yaml", yaml)).clock(clock).sleeper(sleeper).listener(alertsTo(seen))
+        .build()) {
+      List<String> callIds = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        callIds.add(ralex.chat(ChatRequest.builder().addUserMessage("hi").maxOutputTokens(5).build()).callId());
+      }
+      assertThat(seen).singleElement().satisfies(a -> {
+        assertThat(a.callId()).isEqualTo(callIds.get(3));
+        assertThat(a.threshold()).isEqualTo(Budget.DEFAULT_ALERT_THRESHOLD);
+      });
+    }
+  }
+
+  /** The alert threshold a budget gets from this value of {@code alertThreshold}, as its alert reports it. */
+  private BigDecimal alertThresholdOf(String value) {
+    String yaml = PROVIDER + "budgets:\n  - period: daily\n    limit: 10\n    alertThreshold: " + value + "\n";
+    try (Ralex ralex = buildTimed(yaml)) {
+      // Spending the whole cap crosses any threshold.
+      return spend(ralex, ChatRequest.of("x"), "c1", "10").get(0).threshold();
+    }
+  }
+
+  @Test
+  void alertThresholdIsAFractionOrAPercentageReadExactly() {
+    // Exact, not merely close: no trip through double, trailing zeros dropped.
+    Map<String, String> forms = Map.of("0.8", "0.8", "0.80", "0.8", "80%", "0.8", "\"80%\"", "0.8", "12.5%", "0.125",
+        "0.333333333333333", "0.333333333333333", "1", "1", "100%", "1", "0.5%", "0.005", " 25% ", "0.25");
+    forms.forEach((value, expected) ->
+        assertThat(alertThresholdOf(value)).as(value).isEqualTo(new BigDecimal(expected)));
+
+    String description = "'budgets[0].alertThreshold' must be a share of the limit greater than 0 and at most 1, "
+        + "written as a fraction such as 0.8 or a percentage such as 80%";
+    String budget = PROVIDER + "budgets:\n  - period: daily\n    limit: 1\n    alertThreshold: ";
+    for (String value : List.of("0", "0.0", "0%", "1.01", "101%", "80", "-0.5", "-80%", "8e-1", ".8", "80 %",
+        "\"%80\"", "80%%", "eighty", "true", "0x1", "0.1234567890123456")) {
+      assertThat(yamlError(budget + value + "\n")).as(value).contains("ralex.yaml", "line 7", description);
+    }
+    assertThat(yamlError(budget + "[0.8]\n")).contains("line 7", "'budgets[0].alertThreshold' must be", "not a list");
+  }
+
+  @Test
+  void alertThresholdInJsonIsANumberOrAString() {
+    String json = "{\"providers\": {\"test\": {\"apiKey\": \"k\"}},\n\"budgets\": [\n"
+        + "  {\"period\": \"daily\", \"limit\": 10, \"alertThreshold\": 0.75},\n"
+        + "  {\"period\": \"monthly\", \"limit\": 10, \"alertThreshold\": \"75%\"}]}\n";
+    try (Ralex ralex = load(write("ralex.json", json)).clock(clock).build()) {
+      assertThat(spend(ralex, ChatRequest.of("x"), "c1", "7.50")).extracting(RalexEvent.BudgetAlert::budget)
+          .containsExactly("daily global", "monthly global");
+    }
+    String exponent = "{\"providers\": {\"test\": {\"apiKey\": \"k\"}},\n\"budgets\": [{\"period\": \"daily\", "
+        + "\"limit\": 1,\n  \"alertThreshold\": 8e-1}]}\n";
+    assertThat(error("ralex.json", exponent))
+        .contains("ralex.json", "line 3", "'budgets[0].alertThreshold' must be a share of the limit");
+  }
+
+  @Test
+  void aConversationTemplateCapsEachConversationApart() {
+    // $0.00006 a day for each conversation; c-vip has more of its own. Each echo bills $0.00002, and the third
+    // send's worst case (its history's input grows) no longer fits in what is left.
+    String yaml = PROVIDER + """
+        defaultModel: test/small
+        timeZone: UTC
+        budgets:
+          - period: daily
+            limit: "0.00006"
+            scope: conversation:*
+          - period: daily
+            limit: 1
+            scope: conversation:c-vip
+        """;
+    try (Ralex ralex = buildTimed(yaml)) {
+      Conversation a = ralex.conversation("a");
+      a.send(Message.user("one"), b -> b.maxOutputTokens(5));
+      a.send(Message.user("two"), b -> b.maxOutputTokens(5));
+      assertThatThrownBy(() -> a.send(Message.user("three"), b -> b.maxOutputTokens(5)))
+          .isInstanceOfSatisfying(BudgetExceededException.class,
+              e -> assertThat(e.budget()).isEqualTo("daily conversation a"));
+      // Another conversation has a cap of its own, untouched by a's spend.
+      ralex.conversation("b").send(Message.user("one"), b -> b.maxOutputTokens(5));
+      Conversation vip = ralex.conversation("c-vip");
+      for (int i = 0; i < 3; i++) {
+        vip.send(Message.user("turn " + i), b -> b.maxOutputTokens(5));
+      }
+      // Calls outside conversations are not covered.
+      for (int i = 0; i < 5; i++) {
+        ralex.chat(ChatRequest.builder().addUserMessage("hi").maxOutputTokens(5).build());
+      }
+    }
+  }
+
+  @Test
+  void aTagTemplateCapsEachValueOfTheTagApart() {
+    String yaml = PROVIDER + """
+        budgets:
+          - period: daily
+            limit: 2
+            scope: tag:user=*
+          - period: daily
+            limit: 5
+            scope: tag:user=root
+          - period: monthly
+            limit: 3
+            scope: " tag: team = * "
+        """;
+    try (Ralex ralex = buildTimed(yaml)) {
+      spend(ralex, tagged("user", "ann"), "c1", "1.50");
+      assertThatThrownBy(() -> ralex.usage().reserve(tagged("user", "ann"), ralex.model("test/small"), BigDecimal.ONE))
+          .isInstanceOfSatisfying(BudgetExceededException.class,
+              e -> assertThat(e.budget()).isEqualTo("daily tag user=ann"));
+      spend(ralex, tagged("user", "bob"), "c2", "1.50");
+      assertThat(limitOf(ralex, tagged("user", "root"))).isEqualByComparingTo("5");
+      assertThat(limitOf(ralex, tagged("team", "search"))).isEqualByComparingTo("3");
+      assertThat(ralex.usage().snapshot(tagged("team", "search")).budget()).isEqualTo("monthly tag team=search");
+      // Untagged calls are not covered.
+      assertThat(ralex.usage().snapshot(ChatRequest.of("x"))).isEqualTo(BudgetSnapshot.UNLIMITED);
+    }
+  }
+
+  @Test
+  void aTemplateIsAScopeOfItsOwnWhenLookingForDuplicates() {
+    String entry = "  - period: %s\n    limit: 1\n    scope: %s\n";
+    String allowed = PROVIDER + "budgets:\n" + String.format(entry, "daily", "conversation:*")
+        + String.format(entry, "daily", "conversation:c-1") + String.format(entry, "monthly", "conversation:*")
+        + String.format(entry, "daily", "tag:user=*") + String.format(entry, "daily", "tag:user=ann")
+        + String.format(entry, "daily", "tag:team=*") + String.format(entry, "daily", "global");
+    buildTimed(allowed).close();
+
+    String same = "'budgets[1]' has the same period and scope as 'budgets[0]'";
+    assertThat(yamlError(PROVIDER + "budgets:\n" + String.format(entry, "daily", "conversation:*")
+        + String.format(entry, "DAILY", "\" Conversation: * \""))).contains("ralex.yaml", "line 8", same);
+    assertThat(yamlError(PROVIDER + "budgets:\n" + String.format(entry, "monthly", "tag:user=*")
+        + String.format(entry, "monthly", "tag:user = *"))).contains("line 8", same);
+  }
+
+  @Test
+  void anInvalidScopeNamesTheKeyAndTheLine() {
+    String description = "'budgets[0].scope' must be global, tag:<key>=<value>, tag:<key>=* (each value apart), "
+        + "conversation:<id> or conversation:* (each conversation apart)";
+    for (String scope : List.of("tag:user", "tag:=*", "\"tag: =*\"", "tag:user=", "conversation:", "\"conversation: \"",
+        "each conversation", "conversation")) {
+      assertThat(yamlError(PROVIDER + "budgets:\n  - period: daily\n    limit: 1\n    scope: " + scope + "\n"))
+          .as(scope).contains("ralex.yaml", "line 7", description);
+    }
+  }
+
+  @Test
+  void substitutionReachesTheBudgetSettings() {
+    env.putAll(Map.of("SCOPE", "conversation:*", "THRESHOLD", "50%"));
+    String yaml = PROVIDER + "budgets:\n  - period: daily\n    limit: 1\n    scope: ${SCOPE}\n"
+        + "    alertThreshold: ${THRESHOLD}\n";
+    try (Ralex ralex = buildTimed(yaml)) {
+      ChatRequest inConversation = ChatRequest.builder().addUserMessage("x").conversationId("c-1").build();
+      assertThat(ralex.usage().snapshot(inConversation).budget()).isEqualTo("daily conversation c-1");
+      assertThat(spend(ralex, inConversation, "c1", "0.50")).singleElement()
+          .satisfies(a -> assertThat(a.threshold()).isEqualByComparingTo("0.5"));
     }
   }
 
@@ -560,6 +796,8 @@ class ConfigLoaderTest {
     env.put("SECRET", SECRET);
     env.put("SECRET_PATH", "/run/" + SECRET + "/models.json");
     env.put("BASE_DELAY", "30s");
+    // A file where the journal's directory should be: opening the journal fails with a message naming the path.
+    env.put("SECRET_FILE", write(SECRET + ".txt", "not a directory").toString());
     List<String> files = List.of(
         PROVIDER + "defaultMaxOutputTokens: ${SECRET}\n",
         PROVIDER + "retry:\n  maxRetries: ${SECRET}\n",
@@ -576,7 +814,12 @@ class ConfigLoaderTest {
         PROVIDER + "circuitBreaker:\n  enabled: ${SECRET}\n",
         PROVIDER + "circuitBreaker:\n  failureRateThreshold: ${SECRET}\n",
         PROVIDER + "circuitBreaker:\n  slowCallDuration: ${SECRET}\n",
-        PROVIDER + "circuitBreaker:\n  probeCalls: ${SECRET}\n");
+        PROVIDER + "circuitBreaker:\n  probeCalls: ${SECRET}\n",
+        PROVIDER + "budgets:\n  - period: daily\n    limit: 1\n    alertThreshold: ${SECRET}\n",
+        PROVIDER + "budgets:\n  - period: daily\n    limit: 1\n    scope: tag:${SECRET}\n",
+        PROVIDER + "usageStore:\n  type: ${SECRET}\n",
+        PROVIDER + "usageStore:\n  type: journal\n  directory: usage\n  flush: ${SECRET}\n",
+        PROVIDER + "usageStore:\n  type: journal\n  directory: ${SECRET_FILE}\n");
     for (String yaml : files) {
       Path file = write("ralex.yaml", yaml);
       Throwable thrown = catchThrowable(() -> load(file));
@@ -609,11 +852,11 @@ class ConfigLoaderTest {
     String top = yamlError(PROVIDER + "defaultModle: test/small\n");
     assertThat(top).contains("line 4, column 1", "unknown key 'defaultModle'", "did you mean 'defaultModel'?",
         "at the top level", "adaptiveRateLimits", "budgets", "catalog", "circuitBreaker", "escalateOnFailure",
-        "rateLimits", "timeZone");
+        "rateLimits", "timeZone", "usageStore");
 
     String inList = yamlError(PROVIDER + "budgets:\n  - period: daily\n    limit: 1\n    cap: 2\n");
     assertThat(inList).contains("line 7", "unknown key 'budgets[0].cap'", "in 'budgets[0]'",
-        "limit, period, scope");
+        "alertThreshold, limit, period, scope");
   }
 
   @Test
@@ -641,7 +884,8 @@ class ConfigLoaderTest {
     assertThat(yamlError(PROVIDER + "budgets:\n  - period: weekly\n    limit: 1\n"))
         .contains("line 5", "'budgets[0].period' must be daily or monthly");
     assertThat(yamlError(PROVIDER + "budgets:\n  - period: daily\n    limit: 1\n    scope: team\n"))
-        .contains("line 7", "'budgets[0].scope' must be global, tag:<key>=<value> or conversation:<id>");
+        .contains("line 7", "'budgets[0].scope' must be global, tag:<key>=<value>, tag:<key>=* (each value apart), "
+            + "conversation:<id> or conversation:* (each conversation apart)");
     assertThat(yamlError(PROVIDER + "timeZone: Europe/Berln\n")).contains("line 4", "'timeZone' must be a time zone");
     // Overflows Duration: still a configuration error, not an ArithmeticException.
     assertThat(yamlError(PROVIDER + "retry:\n  deadline: 9999999999999999h\n"))
@@ -717,6 +961,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void ralexBudgetOverridesKeepTheFilesAlertThreshold() {
+    env.put("RALEX_DAILY_BUDGET", "10");
+    try (Ralex ralex = buildTimed(PROVIDER + "budgets:\n  - {period: daily, limit: 5, alertThreshold: 50%}\n")) {
+      assertThat(limitOf(ralex, ChatRequest.of("x"))).isEqualByComparingTo("10");
+      assertThat(spend(ralex, ChatRequest.of("x"), "c1", "4.99")).isEmpty();
+      assertThat(spend(ralex, ChatRequest.of("x"), "c2", "0.01")).singleElement()
+          .satisfies(a -> assertThat(a.threshold()).isEqualByComparingTo("0.5"));
+    }
+    // Without a global budget of that period in the file, the default threshold.
+    env.remove("RALEX_DAILY_BUDGET");
+    env.put("RALEX_MONTHLY_BUDGET", "10");
+    try (Ralex ralex = buildTimed(PROVIDER + "budgets:\n  - {period: daily, limit: 50, alertThreshold: 10%}\n")) {
+      assertThat(spend(ralex, ChatRequest.of("x"), "c1", "8")).extracting(RalexEvent.BudgetAlert::budget)
+          .containsExactly("daily global", "monthly global");
+    }
+  }
+
+  @Test
   void ralexDebugTurnsDebugOnOrOff() {
     env.put("RALEX_DEBUG", "yes");
     try (Ralex ralex = build(PROVIDER)) {
@@ -776,6 +1038,110 @@ class ConfigLoaderTest {
     assertThat(yamlError(PROVIDER + "catalog:\n  file: nowhere.json\n"))
         .contains("ralex.yaml", "line 5", "'catalog.file'", "nowhere.json");
     assertThat(yamlError(PROVIDER + "catalog: {}\n")).contains("'catalog' needs 'file'");
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The usage store
+
+  @Test
+  void aJournalKeepsSpendAcrossRestarts() {
+    String yaml = PROVIDER + """
+        timeZone: UTC
+        budgets:
+          - period: daily
+            limit: 1
+        usageStore:
+          type: journal
+          directory: usage
+        """;
+    // Relative to the configuration file's directory, like catalog.file.
+    Path config = write("conf/ralex.yaml", yaml);
+    try (Ralex ralex = load(config).clock(clock).build()) {
+      spend(ralex, ChatRequest.of("x"), "c1", "0.75");
+    }
+    assertThat(dir.resolve("conf/usage")).isDirectory();
+    try (Ralex ralex = load(config).clock(clock).build()) {
+      // Reloaded from the journal: the day's spend, and the budget 75% used, so $0.05 more reaches the alert.
+      assertThat(ralex.usage().snapshot(ChatRequest.of("x")).spent()).isEqualByComparingTo("0.75");
+      assertThat(spend(ralex, ChatRequest.of("x"), "c2", "0.05")).hasSize(1);
+      assertThatThrownBy(() -> ralex.usage().reserve(ChatRequest.of("x"), ralex.model("test/small"), BigDecimal.ONE))
+          .isInstanceOf(BudgetExceededException.class);
+    }
+    assertThat(journalRecords(dir.resolve("conf/usage"))).extracting(UsageRecord::callId).containsExactly("c1", "c2");
+  }
+
+  @Test
+  void eitherFlushPolicyKeepsEveryRecord() {
+    for (String flush : List.of("each", "group", "GROUP", "")) {
+      Path usage = dir.resolve("usage-" + flush);
+      String yaml = PROVIDER + "usageStore:\n  type: journal\n  directory: " + usage + "\n  flush: " + flush + "\n";
+      try (Ralex ralex = buildTimed(yaml)) {
+        spend(ralex, ChatRequest.of("x"), "c1", "0.10");
+      }
+      assertThat(journalRecords(usage)).as(flush).extracting(UsageRecord::callId).containsExactly("c1");
+    }
+  }
+
+  @Test
+  void theJournalsDaysStartInTheConfigurationsTimeZone() {
+    String journal = "usageStore:\n  type: journal\n  directory: usage\n";
+    // The builder refuses a store in another zone than the budgets': with the file's zone both agree.
+    buildTimed(PROVIDER + "timeZone: Europe/Berlin\n" + journal).close();
+    buildTimed(PROVIDER + journal).close(); // no timeZone: the system's, for both
+    // A zone set on the builder after loading disagrees with the journal's, which is the file's.
+    Path file = write("ralex.yaml", PROVIDER + "timeZone: Europe/Berlin\n" + journal);
+    assertThatThrownBy(() -> load(file).zone(ZoneOffset.UTC).build()).isInstanceOf(ConfigurationException.class);
+    // The failed build closed the journal: the directory is free again.
+    load(file).build().close();
+  }
+
+  @Test
+  void aMemoryStoreKeepsSpendInThisProcess() {
+    try (Ralex ralex = buildTimed(PROVIDER + "usageStore:\n  type: memory\n")) {
+      spend(ralex, ChatRequest.of("x"), "c1", "0.10");
+      assertThat(ralex.usage().spentToday()).isEqualByComparingTo("0.10");
+    }
+  }
+
+  @Test
+  void invalidUsageStoreSettingsNameTheKeyAndTheLine() {
+    String section = PROVIDER + "usageStore:\n";
+    assertThat(yamlError(section + "  flush: each\n"))
+        .contains("ralex.yaml", "line 4", "'usageStore' needs 'type': memory or journal");
+    assertThat(yamlError(section + "  type: journal\n")).contains("line 4", "'usageStore' needs 'directory'");
+    assertThat(yamlError(section + "  type: disk\n"))
+        .contains("line 5, column 9", "'usageStore.type' must be memory or journal");
+    assertThat(yamlError(section + "  type: journal\n  directory: usage\n  flush: always\n"))
+        .contains("line 7", "'usageStore.flush' must be each (force every record to disk on its own) or group");
+    assertThat(yamlError(section + "  type: memory\n  directory: usage\n"))
+        .contains("line 6", "'usageStore.directory' applies only to type: journal");
+    assertThat(yamlError(section + "  type: memory\n  flush: group\n"))
+        .contains("line 6", "'usageStore.flush' applies only to type: journal");
+    assertThat(yamlError(section + "  type: journal\n  directory: \"  \"\n"))
+        .contains("line 6", "'usageStore.directory' must be a directory path");
+    assertThat(yamlError(section + "  type: journal\n  directry: usage\n")).contains("line 6",
+        "unknown key 'usageStore.directry'", "did you mean 'directory'?", "in 'usageStore'", "directory, flush, type");
+    assertThat(yamlError(PROVIDER + "usageStore: journal\n"))
+        .contains("line 4", "'usageStore' must be a map with the keys directory, flush, type", "not a string");
+    String json = "{\"providers\": {\"test\": {\"apiKey\": \"k\"}},\n\"usageStore\": {\"type\": \"journal\",\n"
+        + "  \"directory\": \"usage\", \"flush\": 1}}\n";
+    assertThat(error("ralex.json", json)).contains("ralex.json", "line 3", "'usageStore.flush' must be each");
+  }
+
+  @Test
+  void aJournalThatCannotBeOpenedNamesTheKeyAndTheLine() {
+    write("taken.txt", "a file, not a directory");
+    assertThat(yamlError(PROVIDER + "usageStore:\n  type: journal\n  directory: taken.txt\n"))
+        .contains("ralex.yaml", "line 6", "'usageStore.directory'", "cannot create the usage journal directory");
+    try (UsageStore open = UsageStore.journal(dir.resolve("usage"))) {
+      assertThat(yamlError(PROVIDER + "usageStore:\n  type: journal\n  directory: usage\n"))
+          .contains("line 6", "'usageStore.directory'", "already open");
+    }
+    // From the environment, the message keeps the path out.
+    env.put("USAGE_DIR", dir.resolve("taken.txt").toString());
+    assertThat(yamlError(PROVIDER + "usageStore:\n  type: journal\n  directory: ${USAGE_DIR}\n"))
+        .contains("line 6", "'usageStore.directory' (from ${USAGE_DIR})", "the usage store directory")
+        .doesNotContain("taken.txt");
   }
 
   // ---------------------------------------------------------------------------------------------------------------

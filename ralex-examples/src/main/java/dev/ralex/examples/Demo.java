@@ -16,9 +16,14 @@ import dev.ralex.core.Conversation;
 import dev.ralex.core.ModelCatalog;
 import dev.ralex.core.Ralex;
 import dev.ralex.core.RetryPolicy;
+import dev.ralex.core.UsageQuery;
+import dev.ralex.core.UsageReport;
+import dev.ralex.core.UsageTotals;
 import java.io.PrintStream;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A tour of Ralex: five kinds of call through the real pipeline and the real HTTP providers, each printed with
- * the model it went to, why, the tokens, the cost and the attempts, then the day's total spend.
+ * the model it went to, why, the tokens, the cost and the attempts, then the day's total spend and a usage
+ * report by model ({@link Ralex#report}) with the estimated savings against the strongest model.
  *
  * <p>Offline (the default) it starts a {@link SimulatedLlmServer} on loopback, which speaks the Anthropic and
  * OpenRouter wire formats with SIMULATED models, and points the real {@code AnthropicProvider} and {@code
@@ -42,6 +48,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Run it with {@code mvn -B -q install -DskipTests && mvn -B -q -pl ralex-examples exec:java}.
  */
 public final class Demo {
+  /** How the report's line of total spend starts; the amount follows. */
+  static final String SPEND_LINE = "Spend: $";
+  /** How the report's line of estimated savings starts; the strongest model's id follows. */
+  static final String SAVINGS_LINE = "Estimated savings against ";
+
   /** The line that says the demo runs on the simulation. */
   public static final String OFFLINE_BANNER =
       "offline: real HTTP providers against a loopback server with SIMULATED models (no network, no key)";
@@ -119,12 +130,42 @@ public final class Demo {
   private static BigDecimal runAll(PrintStream out, Ralex ralex, CallLog log) {
     try (Ralex r = ralex) {
       printModels(out, r);
+      Instant start = Instant.now();
       runCalls(out, r, log);
       BigDecimal total = r.usage().spentToday();
       out.println();
       out.println("Total spent today: $" + total.toPlainString());
+      // Every record of this run is stamped before now; the end of a range is exclusive.
+      printReport(out, r.report(UsageQuery.between(start, Instant.now().plusMillis(1)).byModel()));
       return total;
     }
+  }
+
+  /** The run's spend by model, each beside what the strongest model would have cost for the same tokens. */
+  private static void printReport(PrintStream out, UsageReport report) {
+    String reference = report.referenceModel().orElse("?");
+    out.println();
+    out.println("Usage by model (ralex.report), priced again at " + reference + ", the strongest model:");
+    out.printf("   %-45s %5s %12s %12s %12s%n", "model", "calls", "cost", "strongest", "saved");
+    for (UsageReport.Row row : report.rows()) {
+      printRow(out, row.key(), row.totals());
+    }
+    printRow(out, "total", report.total());
+    UsageTotals total = report.total();
+    out.println(SPEND_LINE + total.cost().toPlainString() + " over " + total.calls() + " billed attempts");
+    String share = total.referenceCost().signum() == 0 ? ""
+        : " (" + total.savings().multiply(BigDecimal.valueOf(100))
+            .divide(total.referenceCost(), 0, RoundingMode.HALF_UP) + "% less)";
+    out.println(SAVINGS_LINE + reference + ": $" + total.savings().toPlainString() + share);
+  }
+
+  private static void printRow(PrintStream out, String key, UsageTotals t) {
+    out.printf("   %-45s %5d %12s %12s %12s%n", key, t.calls(), dollars(t.cost()), dollars(t.referenceCost()),
+        dollars(t.savings()));
+  }
+
+  private static String dollars(BigDecimal amount) {
+    return "$" + amount.setScale(6, RoundingMode.HALF_UP).toPlainString();
   }
 
   /** What both modes share: the demo selector, the listener, quick retries and a budget as a safety net. */

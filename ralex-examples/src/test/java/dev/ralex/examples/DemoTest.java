@@ -41,6 +41,13 @@ class DemoTest {
     assertThat(text).containsPattern("cost   : \\$0\\.0\\d+");
     assertThat(total).isPositive();
     assertThat(text).contains("Total spent today: $" + total.toPlainString());
+    // The report by model: what the run spent, and what it saved against the strongest model, at its prices.
+    assertThat(text).contains("Usage by model (ralex.report), priced again at anthropic/claude-opus-4-7")
+        .contains(Demo.SPEND_LINE + total.toPlainString() + " over ")
+        .containsPattern(java.util.regex.Pattern.quote(Demo.SAVINGS_LINE)
+            + "anthropic/claude-opus-4-7: \\$0\\.\\d+ \\(\\d+% less\\)")
+        .containsPattern("(?m)^   anthropic/claude-sonnet-4-6 +\\d+ +\\$0\\.\\d{6} ")
+        .containsPattern("(?m)^   total +\\d+ +\\$0\\.\\d{6} ");
     // Exactly one retry: the simulated overload happens once.
     assertThat(text.split("retry  :", -1)).hasSize(2);
   }

@@ -8,12 +8,15 @@ import dev.ralex.api.ChatResponse;
 import dev.ralex.api.ContentBlock;
 import dev.ralex.api.LlmException;
 import dev.ralex.api.Message;
+import dev.ralex.api.RalexEvent;
+import dev.ralex.api.RalexListener;
 import dev.ralex.api.Role;
 import dev.ralex.api.StopReason;
 import dev.ralex.api.StreamHandler;
 import dev.ralex.api.ToolDefinition;
 import dev.ralex.api.ToolResultBlock;
 import dev.ralex.api.ToolUseBlock;
+import dev.ralex.core.Budget;
 import dev.ralex.core.CircuitBreakerPolicy;
 import dev.ralex.core.Compression;
 import dev.ralex.core.ContextManager;
@@ -23,6 +26,9 @@ import dev.ralex.core.Ralex;
 import dev.ralex.core.RateLimit;
 import dev.ralex.core.ResponseValidator;
 import dev.ralex.core.RetryPolicy;
+import dev.ralex.core.UsageQuery;
+import dev.ralex.core.UsageReport;
+import dev.ralex.core.UsageStore;
 import dev.ralex.providers.openrouter.OpenRouterOptions;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -194,6 +200,47 @@ class ReadmeExamplesTest {
       Conversation again = restarted.conversation("ticket-1234");
       assertThat(again.history()).hasSize(4);
       assertThat(again.system()).hasValue("You are a senior Java reviewer.");
+    }
+  }
+
+  @Test
+  void budgetsUsageAndSavings(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    Map<String, String> env = Map.of("ANTHROPIC_API_KEY", "readme-key",
+        "ANTHROPIC_BASE_URL", server.anthropicBaseUrl());
+    List<RalexEvent.BudgetAlert> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.time.Instant monthStart = java.time.Instant.now().minus(java.time.Duration.ofDays(31));
+    // As in the README, with the loopback server's environment, the usage directory under a temporary one, and
+    // budgets small enough that a few calls reach the alert.
+    try (Ralex budgeted = Ralex.builder()
+        .discoverProviders()
+        .environment(env::get)
+        .zone(java.time.ZoneId.of("Europe/Berlin"))
+        .budget(Budget.daily(new BigDecimal("5.00")))
+        .budget(Budget.monthly(new BigDecimal("0.01")).withAlertThreshold(new BigDecimal("0.01")))
+        .budget(Budget.perConversation(Budget.Period.DAILY, new BigDecimal("0.50")))
+        .budget(Budget.perTag("user", Budget.Period.DAILY, new BigDecimal("1.00")))
+        .usageStore(UsageStore.journalBuilder(dir.resolve("usage")).zone(java.time.ZoneId.of("Europe/Berlin")).build())
+        .listener(new RalexListener() {
+          @Override
+          public void onBudgetAlert(RalexEvent.BudgetAlert alert) {
+            alerts.add(alert);
+          }
+        })
+        .build()) {
+      for (int i = 0; i < 3; i++) {
+        try {
+          budgeted.chat(ChatRequest.builder().addUserMessage("Fix the typo: 'recieve'").tag("user", "ann")
+              .maxOutputTokens(50).build());
+        } catch (dev.ralex.api.BudgetExceededException refused) {
+          break; // a cap reached: refused before sending, as promised
+        }
+      }
+      UsageReport month = budgeted.report(UsageQuery.between(monthStart, java.time.Instant.now().plusSeconds(1))
+          .byModel());
+      assertThat(month.total().cost()).isPositive();
+      assertThat(month.total().savings()).isPositive();
+      assertThat(alerts).singleElement().satisfies(a -> assertThat(a.budget()).contains("monthly"));
+      assertThat(budgeted.usage().spentToday()).isLessThanOrEqualTo(new BigDecimal("5.00"));
     }
   }
 }
