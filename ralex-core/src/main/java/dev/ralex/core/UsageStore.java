@@ -92,6 +92,19 @@ public interface UsageStore extends AutoCloseable {
   @Override
   void close();
 
+  /**
+   * A store in the SQL database behind {@code dataSource} (PostgreSQL or SQLite), days in UTC; tables are
+   * created on first use. Pass a pooled DataSource. See {@link JdbcUsageStore}.
+   */
+  static UsageStore jdbc(javax.sql.DataSource dataSource) {
+    return JdbcUsageStore.create(dataSource);
+  }
+
+  /** As {@link #jdbc(javax.sql.DataSource)}, with days and months in {@code zone}. */
+  static UsageStore jdbc(javax.sql.DataSource dataSource, java.time.ZoneId zone) {
+    return JdbcUsageStore.create(dataSource, zone);
+  }
+
   /** A store in this process's memory, with days in UTC: everything is lost when the process ends. */
   static UsageStore inMemory() {
     return new InMemoryUsageStore(ZoneOffset.UTC);
