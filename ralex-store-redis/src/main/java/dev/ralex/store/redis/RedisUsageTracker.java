@@ -5,6 +5,7 @@ import dev.ralex.api.BudgetSnapshot;
 import dev.ralex.api.ChatRequest;
 import dev.ralex.api.ConfigurationException;
 import dev.ralex.api.ModelInfo;
+import dev.ralex.api.RalexEvent;
 import dev.ralex.core.Budget;
 import dev.ralex.core.BudgetScope;
 import dev.ralex.core.UsageRecord;
@@ -31,6 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.SetParams;
 
 /**
  * A {@link UsageTracker} whose budgets are shared, through Redis, by every process using the same server and
@@ -59,6 +61,10 @@ import redis.clients.jedis.UnifiedJedis;
  * request falls under; {@link #records}, {@link #spent}, {@link #spentToday} and {@link #report} read the store,
  * so they see every process's usage. The store's zone must be the tracker's.
  *
+ * <p><b>Alerts.</b> When a commit takes a budget to its alert threshold, the first process to see it claims the
+ * alert in Redis (one {@code SET NX} per budget and period), so the {@code BudgetAlert} event is delivered once
+ * per budget per period across every process sharing it, by the process whose call crossed it.
+ *
  * <p><b>Failure policy.</b>
  *
  * <ul>
@@ -85,6 +91,8 @@ public final class RedisUsageTracker implements UsageTracker {
   private static final Logger LOG = LoggerFactory.getLogger(RedisUsageTracker.class);
 
   private final RedisBudgetGate gate;
+  private final UnifiedJedis client;
+  private final String prefix;
   private final UsageStore store;
   private final List<Budget> fixed;
   private final List<Budget> templates;
@@ -100,6 +108,8 @@ public final class RedisUsageTracker implements UsageTracker {
     this.zone = b.zone;
     this.ttl = b.ttl;
     this.gate = RedisBudgetGate.builder(b.client).keyPrefix(b.prefix).clock(b.clock).build();
+    this.client = b.client;
+    this.prefix = b.prefix;
     this.store = b.store != null ? b.store
         : RedisUsageStore.builder(b.client).keyPrefix(b.prefix).zone(b.zone).build();
     ZoneId storeZone = Objects.requireNonNull(store.zone(), "store zone");
@@ -136,7 +146,7 @@ public final class RedisUsageTracker implements UsageTracker {
   }
 
   /** One budget the request falls under, resolved to a concrete scope and period. */
-  private record Applicable(String name, RedisBudgetGate.Cap cap) {}
+  private record Applicable(String name, RedisBudgetGate.Cap cap, Budget budget) {}
 
   /**
    * The budgets {@code request} falls under now, one per gate key (of two budgets of the same period and scope,
@@ -162,13 +172,22 @@ public final class RedisUsageTracker implements UsageTracker {
     RedisBudgetGate.Cap cap = RedisBudgetGate.Cap.of(budget, scope, now, zone);
     Applicable present = byKey.get(cap.key());
     if (present == null || cap.limit().compareTo(present.cap().limit()) < 0) {
-      byKey.put(cap.key(), new Applicable(budget.name(), cap));
+      byKey.put(cap.key(), new Applicable(budget.name(), cap, budget));
     }
   }
 
   @Override
   public ZoneId zone() {
     return zone;
+  }
+
+  /** The start of {@code budget}'s period holding {@code at}, in this tracker's zone. */
+  private Instant periodStart(Budget budget, Instant at) {
+    LocalDate day = LocalDate.ofInstant(at, zone);
+    if (budget.period() == Budget.Period.MONTHLY) {
+      day = day.withDayOfMonth(1);
+    }
+    return day.atStartOfDay(zone).toInstant();
   }
 
   /**
@@ -191,10 +210,10 @@ public final class RedisUsageTracker implements UsageTracker {
     }
     // A free model may always run: it cannot take a budget past its cap, so it needs no reservation.
     if (worstCaseCost.signum() == 0 || caps.isEmpty()) {
-      return new SharedReservation(null, caps);
+      return new SharedReservation(null, caps, applicable);
     }
     try {
-      return new SharedReservation(gate.reserve(caps, worstCaseCost, ttl), caps);
+      return new SharedReservation(gate.reserve(caps, worstCaseCost, ttl), caps, applicable);
     } catch (BudgetExceededException e) {
       String name = e.budget();
       for (Applicable a : applicable) {
@@ -306,11 +325,47 @@ public final class RedisUsageTracker implements UsageTracker {
     private final RedisBudgetGate.Reservation held;
     /** The budgets the call fell under when it was admitted. */
     private final List<RedisBudgetGate.Cap> caps;
+    private final List<Applicable> applicable;
     private final AtomicBoolean done = new AtomicBoolean();
 
-    SharedReservation(RedisBudgetGate.Reservation held, List<RedisBudgetGate.Cap> caps) {
+    SharedReservation(RedisBudgetGate.Reservation held, List<RedisBudgetGate.Cap> caps, List<Applicable> applicable) {
       this.held = held;
       this.caps = caps;
+      this.applicable = applicable;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Across processes: each budget's alert is claimed with one {@code SET NX} on a key that lives as long as
+     * the budget's period, so of all the processes sharing the budget exactly one delivers it, to its listeners.
+     */
+    @Override
+    public List<RalexEvent.BudgetAlert> commitAlerting(UsageRecord record) {
+      commit(record);
+      if (record.cost().signum() <= 0) {
+        return List.of();
+      }
+      List<RalexEvent.BudgetAlert> alerts = new ArrayList<>(0);
+      for (Applicable a : applicable) {
+        try {
+          BigDecimal committed = gate.totals(a.cap().key()).committed();
+          BigDecimal threshold = a.budget().alertThreshold();
+          if (committed.compareTo(a.cap().limit().multiply(threshold)) < 0) {
+            continue;
+          }
+          long ttlMillis = Math.max(1, Duration.between(clock.instant(), a.cap().expiresAt()).toMillis());
+          String claimed = client.set(prefix + "alert:" + a.cap().key(), record.callId(),
+              SetParams.setParams().nx().px(ttlMillis));
+          if ("OK".equals(claimed)) {
+            alerts.add(new RalexEvent.BudgetAlert(record.callId(), a.name(), a.cap().limit(), committed, threshold,
+                periodStart(a.budget(), record.at())));
+          }
+        } catch (RuntimeException e) {
+          LOG.warn("could not check the alert threshold of budget {} in Redis: {}", a.name(), e.getMessage());
+        }
+      }
+      return alerts;
     }
 
     @Override

@@ -9,6 +9,8 @@ import dev.ralex.api.ChatResponse;
 import dev.ralex.api.ModelInfo;
 import dev.ralex.api.ModelTier;
 import dev.ralex.api.Pricing;
+import dev.ralex.api.RalexEvent;
+import dev.ralex.api.RalexListener;
 import dev.ralex.core.Budget;
 import dev.ralex.core.BudgetScope;
 import dev.ralex.core.ModelCatalog;
@@ -80,10 +82,14 @@ class RedisUsageTrackerTest {
 
   /** A Ralex on {@code tracker} whose provider bills up to 20 output tokens, a random number per call. */
   private Ralex ralex(RedisUsageTracker tracker) {
+    return ralex(tracker, new RalexListener() { });
+  }
+
+  private Ralex ralex(RedisUsageTracker tracker, RalexListener listener) {
     FixedUsageProvider provider = new FixedUsageProvider("sim", r -> ThreadLocalRandom.current().nextInt(1, 21),
         PAID, FREE);
     Ralex ralex = Ralex.builder().provider(provider).catalog(ModelCatalog.of(List.of(PAID, FREE)))
-        .defaultModel("sim/paid").usageTracker(tracker).zone(ZoneOffset.UTC).build();
+        .defaultModel("sim/paid").usageTracker(tracker).zone(ZoneOffset.UTC).listener(listener).build();
     ralexes.add(ralex);
     return ralex;
   }
@@ -233,6 +239,26 @@ class RedisUsageTrackerTest {
     assertThat(records).filteredOn(r -> r.model().equals("sim/free")).hasSize(2);
     assertThat(sum(records)).isLessThanOrEqualTo(new BigDecimal("0.05"))
         .isEqualByComparingTo(first.gate().totals(dayKey("global")).committed());
+  }
+
+  @Test
+  void aSharedBudgetsAlertIsDeliveredOnceAcrossInstances() throws Exception {
+    Queue<RalexEvent.BudgetAlert> alerts = new ConcurrentLinkedQueue<>();
+    RalexListener listener = new RalexListener() {
+      @Override
+      public void onBudgetAlert(RalexEvent.BudgetAlert alert) {
+        alerts.add(alert);
+      }
+    };
+    Budget daily = Budget.daily(new BigDecimal("0.20")).withAlertThreshold(new BigDecimal("0.5"));
+    Ralex a = ralex(tracker(daily), listener);
+    Ralex b = ralex(tracker(daily), listener);
+    race(List.of(a, b), 30, i -> paid(null));
+    assertThat(alerts).singleElement().satisfies(alert -> {
+      assertThat(alert.budget()).isEqualTo("daily global");
+      assertThat(alert.spent()).isGreaterThanOrEqualTo(new BigDecimal("0.10"));
+      assertThat(alert.periodStart()).isEqualTo(dayStart());
+    });
   }
 
   @Test
