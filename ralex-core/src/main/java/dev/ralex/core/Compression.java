@@ -51,7 +51,7 @@ public interface Compression {
     return new Compressions.DropOldest(refillFraction);
   }
 
-  /** {@link #dropOldest(double)} with 0.75: a quarter of the budget left for the turns that follow a cut. */
+  /** {@link #dropOldest(double)} with 0.75: a quarter of the token allowance left for the turns after a cut. */
   static Compression dropOldest() {
     return dropOldest(0.75);
   }
@@ -85,7 +85,7 @@ public interface Compression {
     return new Summarize(modelId, refillFraction);
   }
 
-  /** {@link #summarize(String, double)} down to half the budget. */
+  /** {@link #summarize(String, double)} down to half the token allowance. */
   static Compression summarize(String modelId) {
     return summarize(modelId, 0.5);
   }
