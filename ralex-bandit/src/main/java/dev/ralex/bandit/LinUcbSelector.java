@@ -15,7 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.ToDoubleFunction;
 
 /**
  * A {@link ModelSelector} that learns which model pays best for which request: disjoint {@link LinUcb} with one
@@ -28,7 +27,7 @@ import java.util.function.ToDoubleFunction;
  * are remembered; beyond that the oldest are dropped, and feedback for them, or for a call id never seen, is
  * ignored (counted in {@link #droppedFeedback()}).
  *
- * <p>A model seen for the first time starts at its {@linkplain Builder#prior(ToDoubleFunction) prior value}
+ * <p>A model seen for the first time starts at its {@linkplain Builder#prior(Prior) prior value}
  * (a warm start; 0.5 by default). Thread-safe: see {@link LinUcb} for the bandit's locking; the pending map takes
  * one short lock.
  */
@@ -36,7 +35,7 @@ public final class LinUcbSelector implements ModelSelector {
   private final LinUcb bandit;
   private final FeatureExtractor extractor;
   private final RewardFunction reward;
-  private final ToDoubleFunction<ModelInfo> prior;
+  private final Prior prior;
   private final Map<String, double[]> pending;
   private final AtomicLong dropped = new AtomicLong();
 
@@ -67,7 +66,7 @@ public final class LinUcbSelector implements ModelSelector {
     List<String> ids = new ArrayList<>(candidates.size());
     for (ModelInfo m : candidates) {
       if (!bandit.hasArm(m.id())) {
-        bandit.addArm(m.id(), prior.applyAsDouble(m));
+        bandit.addArm(m.id(), prior.valueOf(m));
       }
       ids.add(m.id());
     }
@@ -112,7 +111,7 @@ public final class LinUcbSelector implements ModelSelector {
     }
     String arm = feedback.model().id();
     if (!bandit.hasArm(arm)) {
-      bandit.addArm(arm, prior.applyAsDouble(feedback.model()));
+      bandit.addArm(arm, prior.valueOf(feedback.model()));
     }
     bandit.update(arm, x, reward.reward(feedback));
   }
@@ -144,11 +143,18 @@ public final class LinUcbSelector implements ModelSelector {
     bandit.save(out);
   }
 
+  /** The reward a model is expected to earn before it has been tried (its warm start). */
+  @FunctionalInterface
+  public interface Prior {
+    /** The expected reward of {@code model}, in [0, 1]. */
+    double valueOf(ModelInfo model);
+  }
+
   /** Builds a {@link LinUcbSelector}; not thread-safe. */
   public static final class Builder {
     private FeatureExtractor extractor = new DefaultFeatureExtractor();
     private RewardFunction reward = RewardFunction.defaults();
-    private ToDoubleFunction<ModelInfo> prior = m -> 0.5;
+    private Prior prior = m -> 0.5;
     private double alpha = LinUcb.DEFAULT_ALPHA;
     private double lambda = LinUcb.DEFAULT_LAMBDA;
     private int maxPending = 10_000;
@@ -169,7 +175,7 @@ public final class LinUcbSelector implements ModelSelector {
     }
 
     /** Sets each new model's starting value (warm start), in about [0, 1]; defaults to 0.5 for every model. */
-    public Builder prior(ToDoubleFunction<ModelInfo> prior) {
+    public Builder prior(Prior prior) {
       this.prior = Objects.requireNonNull(prior, "prior");
       return this;
     }

@@ -12,6 +12,8 @@ import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
 import dev.ralex.api.TextBlock;
 import dev.ralex.api.ToolResultBlock;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -171,20 +173,24 @@ public final class ScoringSelector implements ModelSelector {
       }
     }
 
-    double[] cost = new double[n];
-    double maxCost = 0;
+    // Money stays BigDecimal; only each cost's share of the largest, a score in [0, 1], becomes a double.
+    BigDecimal[] cost = new BigDecimal[n];
+    BigDecimal maxCost = BigDecimal.ZERO;
     List<Double> knownLatencies = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       if (holds[i]) {
-        cost[i] = candidates.get(i).pricing().worstCaseCost(context.estimatedInputTokens(), output[i]).doubleValue();
-        maxCost = Math.max(maxCost, cost[i]);
+        cost[i] = candidates.get(i).pricing().worstCaseCost(context.estimatedInputTokens(), output[i]);
+        maxCost = maxCost.max(cost[i]);
         if (obs[i].latencyNanos > 0) {
           knownLatencies.add(obs[i].latencyNanos);
         }
       }
     }
     double median = median(knownLatencies);
-    double maxLatency = knownLatencies.isEmpty() ? 0 : knownLatencies.stream().mapToDouble(d -> d).max().orElse(0);
+    double maxLatency = 0;
+    for (double latency : knownLatencies) {
+      maxLatency = Math.max(maxLatency, latency);
+    }
 
     List<Scored> scored = new ArrayList<>(holding);
     for (int i = 0; i < n; i++) {
@@ -193,7 +199,8 @@ public final class ScoringSelector implements ModelSelector {
       }
       ModelInfo m = candidates.get(i);
       double fit = fit(strength(m.tier()), task.need());
-      double costScore = maxCost > 0 ? 1 - cost[i] / maxCost : 1.0;
+      double costScore = maxCost.signum() > 0
+          ? 1 - cost[i].divide(maxCost, MathContext.DECIMAL64).doubleValue() : 1.0;
       double latencyScore;
       String latencyNote;
       if (knownLatencies.isEmpty() || maxLatency <= 0) {
@@ -304,7 +311,10 @@ public final class ScoringSelector implements ModelSelector {
     if (values.isEmpty()) {
       return 0;
     }
-    double[] a = values.stream().mapToDouble(d -> d).toArray();
+    double[] a = new double[values.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = values.get(i);
+    }
     Arrays.sort(a);
     int mid = a.length / 2;
     return a.length % 2 == 1 ? a[mid] : (a[mid - 1] + a[mid]) / 2;
