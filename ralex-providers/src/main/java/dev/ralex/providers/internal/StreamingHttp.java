@@ -299,6 +299,7 @@ public final class StreamingHttp {
     private volatile Flow.Subscription subscription;
     private volatile CompletableFuture<HttpResponse<Void>> response;
     private volatile ScheduledFuture<?> timer;
+    private final CompletableFuture<Void> transferEnded = new CompletableFuture<>();
     // Touched only inside serial tasks.
     private BodyMode mode;
     private SseDecoder decoder;
@@ -320,6 +321,15 @@ public final class StreamingHttp {
     private void logAs(String url, List<String> secrets) {
       this.url = url;
       this.secrets = secrets;
+    }
+
+    /**
+     * Completes once the transfer is over: the body read to its end (after the receiver may already have ended,
+     * see {@link Receiver#onEnd}), the exchange failed, or it was stopped. Only then is the connection back in
+     * the pool or closed; the future never fails.
+     */
+    public CompletableFuture<Void> transferEnded() {
+      return transferEnded;
     }
 
     /** Whether {@link #cancel()} was called. */
@@ -450,11 +460,13 @@ public final class StreamingHttp {
 
     @Override
     public void onError(Throwable t) {
+      transferEnded.complete(null);
       fail(t);
     }
 
     @Override
     public void onComplete() {
+      transferEnded.complete(null); // The client has put the connection back in its pool by now.
       serial(() -> {
         if (done.get()) {
           stopTimer();
@@ -515,6 +527,7 @@ public final class StreamingHttp {
 
     /** Ends the exchange with a failure, once; the receiver hears it in a serial task. */
     private void fail(Throwable t) {
+      transferEnded.complete(null);
       serial(() -> {
         stopTimer();
         if (done.compareAndSet(false, true)) {
@@ -528,6 +541,7 @@ public final class StreamingHttp {
 
     /** Stops the transfer: the subscription if there is one (closing the connection), else the request. */
     private void abort() {
+      transferEnded.complete(null);
       stopTimer();
       Flow.Subscription s = subscription;
       if (s != null) {

@@ -428,18 +428,6 @@ class AnthropicStreamTest {
   }
 
   @Test
-  void aFinishedStreamLeavesItsConnectionForTheNext() throws Exception {
-    // message_stop ends the handler's stream; the transport still reads the body's last bytes, so the connection
-    // goes back to the pool rather than being closed.
-    stream(AnthropicWire.sse(AnthropicWire.text("stream-text.sse")).build());
-    stream(AnthropicWire.sse(AnthropicWire.text("stream-text.sse")).build());
-    mockwebserver3.RecordedRequest first = server.takeRequest(5, TimeUnit.SECONDS);
-    mockwebserver3.RecordedRequest second = server.takeRequest(5, TimeUnit.SECONDS);
-    assertThat(second.getConnectionIndex()).isEqualTo(first.getConnectionIndex());
-    assertThat(second.getExchangeIndex()).isEqualTo(first.getExchangeIndex() + 1);
-  }
-
-  @Test
   void onlyThePrefixOfALargeErrorPageIsReadAndItStillMapsByStatus() throws Exception {
     String page = "<html><body>" + "Bad gateway é 你好 ".repeat(8000) + "</body></html>"; // about 200 KB
     RecordingHandler h = stream(new MockResponse.Builder().code(502).addHeader("content-type", "text/html")
