@@ -15,7 +15,11 @@ import java.util.OptionalDouble;
  * @param latency how long the attempt took
  * @param cost what the attempt cost, in dollars
  * @param usage the tokens billed
- * @param quality the caller's judgement of the answer in [0, 1]; empty when none was given
+ * @param quality the judgement of the answer in [0, 1]: 1 when the caller's {@code ResponseValidator} accepted it,
+ *     0 when it rejected it; empty when there is no validator (a judgement may still come later as a {@link
+ *     Rating}) or the attempt failed
+ * @param rejection the validator's reason when it rejected the answer; the pipeline then escalates or fails the
+ *     call
  */
 public record Feedback(
     String callId,
@@ -24,7 +28,8 @@ public record Feedback(
     Duration latency,
     BigDecimal cost,
     Usage usage,
-    OptionalDouble quality) {
+    OptionalDouble quality,
+    Optional<String> rejection) {
 
   /** Validates the feedback. */
   public Feedback {
@@ -35,13 +40,19 @@ public record Feedback(
     Objects.requireNonNull(cost, "cost");
     Objects.requireNonNull(usage, "usage");
     Objects.requireNonNull(quality, "quality");
+    Objects.requireNonNull(rejection, "rejection");
     if (quality.isPresent() && !(quality.getAsDouble() >= 0.0 && quality.getAsDouble() <= 1.0)) {
       throw new IllegalArgumentException("quality must be in [0, 1] but was " + quality.getAsDouble());
     }
   }
 
-  /** Whether the attempt succeeded. */
+  /** Whether the attempt succeeded: it ended with an answer, accepted or not. */
   public boolean succeeded() {
     return error.isEmpty();
+  }
+
+  /** Whether the answer came back but the caller's validator rejected it. */
+  public boolean rejected() {
+    return rejection.isPresent();
   }
 }

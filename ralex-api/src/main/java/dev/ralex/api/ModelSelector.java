@@ -18,4 +18,11 @@ public interface ModelSelector {
    * provider's; must return quickly. The default ignores it.
    */
   default void feedback(Feedback feedback) {}
+
+  /**
+   * Learns from the caller's judgement of an answer, which may come long after the call's {@link #feedback}
+   * (matched to it by {@link Rating#callId()}; a selector that no longer remembers the call ignores it). Called
+   * on the thread that rates; must return quickly. The default ignores it.
+   */
+  default void rated(Rating rating) {}
 }

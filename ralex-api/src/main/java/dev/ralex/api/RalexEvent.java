@@ -295,4 +295,42 @@ public sealed interface RalexEvent {
       Objects.requireNonNull(latency, "latency");
     }
   }
+
+  /**
+   * The caller rated a call's answer with {@code Ralex.rate}; the selector has been told.
+   *
+   * @param rating the call's id, the quality and the comment
+   */
+  record Rated(Rating rating) implements RalexEvent {
+    /** Validates the event. */
+    public Rated {
+      Objects.requireNonNull(rating, "rating");
+    }
+
+    /** The rated call's id. */
+    @Override
+    public String callId() {
+      return rating.callId();
+    }
+  }
+
+  /**
+   * A learning selector turned an outcome into a reward and learned from it: the bandit's side of a decision.
+   *
+   * @param callId the call whose outcome it was
+   * @param model the model that earned the reward
+   * @param reward the reward, in the selector's scale (the default reward is in [0, 1])
+   * @param quality the quality the reward was computed from: a rating, a validator's verdict, or 1 or 0 from
+   *     success or failure
+   * @param source where the quality came from: {@code "rating"}, {@code "validator"} or {@code "outcome"}
+   */
+  record SelectorLearned(String callId, String model, double reward, double quality, String source)
+      implements RalexEvent {
+    /** Validates the event. */
+    public SelectorLearned {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(source, "source");
+    }
+  }
 }

@@ -85,4 +85,14 @@ public interface RalexListener {
   default void onCallFailed(RalexEvent.CallFailed event) {
     onEvent(event);
   }
+
+  /** The caller rated an answer. */
+  default void onRated(RalexEvent.Rated event) {
+    onEvent(event);
+  }
+
+  /** A learning selector learned from an outcome. */
+  default void onSelectorLearned(RalexEvent.SelectorLearned event) {
+    onEvent(event);
+  }
 }

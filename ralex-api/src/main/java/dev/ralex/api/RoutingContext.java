@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param budget the tightest budget the call falls under
  * @param stats recent observations per model id, a read-only view that may change as calls complete; a
  *     model without observations is absent
+ * @param complexity how demanding the request looks (level, task type and the signals behind them), as the
+ *     pipeline's analyser classified it before selection
  */
 public record RoutingContext(
     String callId,
@@ -24,7 +26,8 @@ public record RoutingContext(
     ModelInfo defaultModel,
     int estimatedInputTokens,
     BudgetSnapshot budget,
-    Map<String, ModelStats> stats) {
+    Map<String, ModelStats> stats,
+    RequestComplexity complexity) {
 
   /** Validates the context. */
   public RoutingContext {
@@ -40,6 +43,7 @@ public record RoutingContext(
     }
     Objects.requireNonNull(budget, "budget");
     Objects.requireNonNull(stats, "stats");
+    Objects.requireNonNull(complexity, "complexity");
   }
 
   /** The observations of {@code modelId}, or {@link ModelStats#NONE}. */

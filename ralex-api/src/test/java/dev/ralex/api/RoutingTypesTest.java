@@ -134,7 +134,7 @@ class RoutingTypesTest {
     private RoutingContext context(String callId, List<ModelInfo> candidates, int estimate,
         Map<String, ModelStats> stats) {
       return new RoutingContext(callId, ChatRequest.of("hi"), candidates, SMALL, estimate, BudgetSnapshot.UNLIMITED,
-          stats);
+          stats, RequestComplexity.of(RequestComplexity.Level.LOW, RequestComplexity.TaskType.CHAT));
     }
 
     @Test
@@ -164,7 +164,8 @@ class RoutingTypesTest {
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("callId");
       assertThatThrownBy(() -> context("call-1", List.of(SMALL), 0, null))
           .isInstanceOf(NullPointerException.class).hasMessageContaining("stats");
-      assertThatThrownBy(() -> new RoutingContext("c", ChatRequest.of("x"), List.of(SMALL), SMALL, 0, null, Map.of()))
+      assertThatThrownBy(() -> new RoutingContext("c", ChatRequest.of("x"), List.of(SMALL), SMALL, 0, null, Map.of(),
+          RequestComplexity.of(RequestComplexity.Level.LOW, RequestComplexity.TaskType.CHAT)))
           .isInstanceOf(NullPointerException.class).hasMessageContaining("budget");
     }
   }
@@ -205,7 +206,7 @@ class RoutingTypesTest {
   class Feedbacks {
     private Feedback feedback(Optional<ErrorKind> error, OptionalDouble quality) {
       return new Feedback("call-1", SMALL, error, Duration.ofMillis(120), new BigDecimal("0.001"), Usage.of(10, 5),
-          quality);
+          quality, Optional.empty());
     }
 
     @ParameterizedTest
@@ -230,7 +231,7 @@ class RoutingTypesTest {
     @Test
     void blankCallIdIsRejected() {
       assertThatThrownBy(() -> new Feedback(" ", SMALL, Optional.empty(), Duration.ZERO, BigDecimal.ZERO,
-          Usage.ZERO, OptionalDouble.empty()))
+          Usage.ZERO, OptionalDouble.empty(), Optional.empty()))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("callId");
     }
   }

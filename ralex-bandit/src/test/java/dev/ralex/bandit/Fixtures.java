@@ -30,11 +30,11 @@ final class Fixtures {
   static RoutingContext context(String callId, String prompt, List<ModelInfo> candidates) {
     ChatRequest request = ChatRequest.of(prompt);
     return new RoutingContext(callId, request, candidates, candidates.get(0), prompt.length() / 4,
-        BudgetSnapshot.UNLIMITED, Map.of());
+        BudgetSnapshot.UNLIMITED, Map.of(), dev.ralex.core.ComplexityAnalyzer.DEFAULT.analyze(request));
   }
 
   static Feedback success(String callId, ModelInfo model, double quality, long latencyMillis, String cost) {
     return new Feedback(callId, model, Optional.empty(), Duration.ofMillis(latencyMillis), new BigDecimal(cost),
-        Usage.of(100, 50), OptionalDouble.of(quality));
+        Usage.of(100, 50), OptionalDouble.of(quality), Optional.empty());
   }
 }

@@ -118,7 +118,7 @@ class LinUcbSelectorTest {
     LinUcbSelector selector = LinUcbSelector.builder().maxPending(2).build();
     selector.select(context("c1", "hi", THREE));
     selector.feedback(new Feedback("c1", SONNET, Optional.of(ErrorKind.UNAVAILABLE), Duration.ofMillis(10),
-        BigDecimal.ZERO, Usage.ZERO, OptionalDouble.empty()));
+        BigDecimal.ZERO, Usage.ZERO, OptionalDouble.empty(), Optional.empty()));
     assertThat(selector.pendingCalls()).isEqualTo(1);
     selector.feedback(success("c1", GPT, 1.0, 10, "0.001"));
     assertThat(selector.pendingCalls()).isZero();

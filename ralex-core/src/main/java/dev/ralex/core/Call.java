@@ -72,6 +72,8 @@ final class Call {
   private final List<String> modelsTried = new ArrayList<>(2);
   private ChatRequest requestForModel;
   private int maxOutputForModel;
+  /** The selector's cap on the output, for every model of the chain. */
+  private int selectedMaxOutput = Integer.MAX_VALUE;
 
   private volatile boolean cancelled;
   private volatile StreamHandle currentStream;
@@ -112,7 +114,8 @@ final class Call {
       candidates = ralex.candidatesFor(request);
       BudgetSnapshot budget = ralex.usage.snapshot(request);
       RoutingContext context = new RoutingContext(callId, request, candidates, ralex.defaultModel,
-          TokenEstimates.estimateInputTokens(request), budget, ralex.stats.view());
+          TokenEstimates.estimateInputTokens(request), budget, ralex.stats.view(),
+          ComplexityAnalyzer.DEFAULT.analyze(request));
       Selection selection = select(context);
       if (!ralex.listeners.isEmpty()) {
         ralex.listeners.fire(new RalexEvent.ModelSelected(callId, selection));
@@ -121,6 +124,7 @@ final class Call {
         LOG.debug("call {}: {} selected ({}), fallbacks {}", callId, selection.model(), selection.reason(),
             selection.fallbacks());
       }
+      selectedMaxOutput = selection.maxOutputTokens().orElse(Integer.MAX_VALUE);
       if (selection.fallbacks().isEmpty()) {
         chain = List.of(selection.model());
       } else {
@@ -169,7 +173,7 @@ final class Call {
     modelIndex = index;
     retries = null; // Each model gets its own retries, started at its first failure.
     ModelInfo model = chain.get(index);
-    maxOutputForModel = ralex.maxOutputTokens(request, model);
+    maxOutputForModel = Math.min(ralex.maxOutputTokens(request, model), selectedMaxOutput);
     requestForModel = request.withModel(model.id()).withMaxOutputTokens(maxOutputForModel);
     attempt();
   }
@@ -354,7 +358,7 @@ final class Call {
   private boolean escalate(ModelInfo from, String reason) {
     ModelInfo stronger = null;
     for (ModelInfo c : candidates) {
-      if (c.tier().compareTo(from.tier()) <= 0 || modelsTried.contains(c.id()) || chain.contains(c)) {
+      if (c.tier().compareTo(from.tier()) <= 0 || modelsTried.contains(c.id())) {
         continue;
       }
       if (stronger == null || c.tier().compareTo(stronger.tier()) < 0
@@ -372,10 +376,15 @@ final class Call {
     if (LOG.isDebugEnabled()) {
       LOG.debug("call {}: escalating from {} to {}", callId, from.id(), stronger.id());
     }
-    List<ModelInfo> longer = new ArrayList<>(chain);
-    longer.add(stronger);
-    chain = longer;
-    moveTo(chain.size() - 1);
+    int index = chain.indexOf(stronger);
+    if (index <= modelIndex) {
+      // Not among the fallbacks still to come: the chain grows by it.
+      List<ModelInfo> longer = new ArrayList<>(chain);
+      longer.add(stronger);
+      chain = longer;
+      index = chain.size() - 1;
+    }
+    moveTo(index);
     return true;
   }
 
@@ -525,7 +534,6 @@ final class Call {
       observe(response.rateLimits().orElse(null));
       record(usage, cost, now);
       ralex.stats.success(model.id(), attemptLatency);
-      feedback(Optional.empty(), attemptLatency, cost, usage);
       ChatResponse complete = response.toBuilder()
           .callId(callId)
           .model(model.id())
@@ -540,28 +548,30 @@ final class Call {
         LOG.debug("call {}: {} answered, {} in / {} out tokens, ${}, {} ms", callId, model.id(),
             usage.totalInputTokens(), usage.outputTokens(), cost.toPlainString(), complete.latency().toMillis());
       }
-      if (ralex.validator != null && mode != Mode.STREAM && !validated(complete)) {
+      if (ralex.validator == null || mode == Mode.STREAM) {
+        feedback(Optional.empty(), attemptLatency, cost, usage, OptionalDouble.empty(), Optional.empty());
+        succeed(complete);
         return;
       }
-      succeed(complete);
-    }
-
-    /** Runs the caller's validator; on a rejection escalates or fails the call, and returns false. */
-    private boolean validated(ChatResponse response) {
+      // The validator's verdict is the answer's quality: the selector hears it with the attempt.
       ResponseValidator.Verdict verdict;
       try {
-        verdict = ralex.validator.validate(request, response);
+        verdict = ralex.validator.validate(request, complete);
       } catch (RuntimeException e) {
+        feedback(Optional.empty(), attemptLatency, cost, usage, OptionalDouble.empty(), Optional.empty());
         fail(new ProviderException("the response validator failed: " + e, false, ErrorDetails.NONE, e));
-        return false;
+        return;
       }
       if (verdict == null || verdict.accepted()) {
-        return true;
+        feedback(Optional.empty(), attemptLatency, cost, usage, OptionalDouble.of(1.0), Optional.empty());
+        succeed(complete);
+        return;
       }
+      feedback(Optional.empty(), attemptLatency, cost, usage, OptionalDouble.of(0.0),
+          Optional.of(verdict.reason()));
       if (!escalate(model, "rejected: " + verdict.reason())) {
-        fail(new ResponseRejectedException(verdict.reason(), response));
+        fail(new ResponseRejectedException(verdict.reason(), complete));
       }
-      return false;
     }
 
     /** Tells the rate limiter what the provider said about its limits. */
@@ -594,7 +604,7 @@ final class Call {
         reservation.release();
       }
       ralex.stats.failure(model.id());
-      feedback(Optional.of(error.kind()), attemptLatency, cost, billed);
+      feedback(Optional.of(error.kind()), attemptLatency, cost, billed, OptionalDouble.empty(), Optional.empty());
       afterFailure(model, error);
     }
 
@@ -625,10 +635,10 @@ final class Call {
       }
     }
 
-    private void feedback(Optional<ErrorKind> error, Duration latency, BigDecimal cost, Usage usage) {
+    private void feedback(Optional<ErrorKind> error, Duration latency, BigDecimal cost, Usage usage,
+        OptionalDouble quality, Optional<String> rejection) {
       try {
-        ralex.selector.feedback(
-            new Feedback(callId, model, error, latency, cost, usage, OptionalDouble.empty()));
+        ralex.selector.feedback(new Feedback(callId, model, error, latency, cost, usage, quality, rejection));
       } catch (RuntimeException e) {
         LOG.warn("selector {} failed to take feedback; the call goes on", ralex.selector, e);
       }

@@ -1,5 +1,6 @@
 package dev.ralex.core;
 
+import dev.ralex.api.RequestComplexity;
 import dev.ralex.api.ChatRequest;
 import dev.ralex.api.ContentBlock;
 import dev.ralex.api.Message;

@@ -61,6 +61,10 @@ final class Listeners {
       l.onCallSucceeded(e);
     } else if (event instanceof RalexEvent.CallFailed e) {
       l.onCallFailed(e);
+    } else if (event instanceof RalexEvent.Rated e) {
+      l.onRated(e);
+    } else if (event instanceof RalexEvent.SelectorLearned e) {
+      l.onSelectorLearned(e);
     } else {
       l.onEvent(event);
     }

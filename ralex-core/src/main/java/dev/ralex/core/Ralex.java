@@ -14,6 +14,7 @@ import dev.ralex.api.LlmProviderFactory;
 import dev.ralex.api.Message;
 import dev.ralex.api.ModelInfo;
 import dev.ralex.api.ModelSelector;
+import dev.ralex.api.RalexEvent;
 import dev.ralex.api.ProviderConfig;
 import dev.ralex.api.RalexListener;
 import dev.ralex.api.TokenCounter;
@@ -291,6 +292,29 @@ public final class Ralex implements AutoCloseable {
     UsageQuery q = query.reference().isPresent() ? query
         : query.comparedTo(UsageQuery.strongest(models()).orElseThrow()); // build() refuses no models
     return usage.report(q);
+  }
+
+  /**
+   * Tells the selector what the caller thought of a call's answer, any time after the call returned (a user's
+   * thumbs up, a score, whether the generated code passed its tests): the quality a learning selector such as
+   * the LinUCB bandit weighs its models by. Matched to the call by {@link dev.ralex.api.Rating#callId()}; a
+   * selector that no longer remembers the call ignores it. Fires {@link RalexEvent.Rated}. Thread-safe.
+   *
+   * <pre>{@code
+   * ChatResponse answer = ralex.chat(request);
+   * ralex.rate(Rating.thumbs(answer.callId(), userLikedIt));
+   * }</pre>
+   */
+  public void rate(dev.ralex.api.Rating rating) {
+    Objects.requireNonNull(rating, "rating");
+    try {
+      selector.rated(rating);
+    } catch (RuntimeException e) {
+      LOG.warn("selector {} failed to take a rating; ignored", selector, e);
+    }
+    if (!listeners.isEmpty()) {
+      listeners.fire(new RalexEvent.Rated(rating));
+    }
   }
 
   /**

@@ -2,10 +2,13 @@ package dev.ralex.core;
 
 import dev.ralex.api.BudgetExceededException;
 import dev.ralex.api.ChatRequest;
+import dev.ralex.api.Feedback;
 import dev.ralex.api.ModelInfo;
 import dev.ralex.api.ModelSelector;
 import dev.ralex.api.ModelStats;
 import dev.ralex.api.ModelTier;
+import dev.ralex.api.Rating;
+import dev.ralex.api.RequestComplexity;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
 import java.math.BigDecimal;
@@ -21,7 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A selector driven by rules on the request and the budget. Immutable and thread-safe; build one with {@link
+ * A selector driven by rules on the request and the budget. Build one with {@link
  * #builder()} (defaults included) or take {@link #defaults()}.
  *
  * <p>In order, the first that applies picks a target tier:
@@ -33,7 +36,7 @@ import java.util.regex.Pattern;
  *   <li>keyword and regex rules on the last user message; when several match, the strongest tier wins (defaults:
  *       {@code fix, typo, simple, quick, small, format, add, comment} -> cheap; {@code refactor, analyze, complex,
  *       architecture, design, review, optimize} -> strong);
- *   <li>the {@link ComplexityAnalyzer}'s level: low -> cheap, medium -> balanced, high -> strong.
+ *   <li>the request's complexity ({@link RoutingContext#complexity()}): low -> cheap, medium -> balanced, high -> strong.
  * </ol>
  * A model the request names is honoured when it passes the constraints below.
  *
@@ -43,14 +46,19 @@ import java.util.regex.Pattern;
  * nothing left: free models only, else {@link BudgetExceededException}). Fallbacks: the rest of the target tier
  * by price for this request, then the other tiers by distance from the target (stronger first on a tie).
  *
- * <p>Gaps, until the API grows: a {@link Selection} cannot carry a max output, so the speed rule and the lowest
- * budget tier cannot reduce it (the configured {@link Builder#reducedMaxOutputTokens} is reported in the reason
- * only); {@link dev.ralex.api.Feedback} does not say that an answer was rejected, so escalation after a rejected
- * result is left to the pipeline's escalation to the next stronger tier.
+ * <p>The speed rule and the lowest budget tier cap the output at {@link Builder#reducedMaxOutputTokens} through
+ * {@link Selection#maxOutputTokens()}. Escalation back to planning: when the answer to a phase-tagged call in a
+ * conversation is rejected (by the pipeline's {@code ResponseValidator}, or by a {@link Rating} below 0.5), the
+ * conversation's next phase-tagged call goes to the planning tier, until an answer there is accepted.
+ *
+ * <p>Thread-safe: the rules are immutable; the little state kept for replanning (bounded to 10,000 calls and
+ * conversations) is guarded by a lock.
  */
 public final class RuleBasedSelector implements ModelSelector {
   /** The request tag naming the task phase. */
   public static final String PHASE_TAG = "phase";
+  /** The phase a rejected answer sends its conversation back to. */
+  public static final String PLANNING = "planning";
 
   private final List<Rule> rules;
   private final Pattern speed;
@@ -59,7 +67,14 @@ public final class RuleBasedSelector implements ModelSelector {
   private final double cheapestBelow;
   private final int defaultMaxOutputTokens;
   private final int reducedMaxOutputTokens;
-  private final ComplexityAnalyzer analyzer;
+
+  private final Object lock = new Object();
+  /** Conversation and phase by call id, for phase-tagged calls in a conversation; bounded. */
+  private final Map<String, PhasedCall> phasedCalls = Lru.map(10_000);
+  /** Phase of the rejected answer by conversation: the conversation's next phase-tagged call plans again. */
+  private final Map<String, String> replanning = Lru.map(10_000);
+
+  private record PhasedCall(String conversation, String phase) {}
 
   private RuleBasedSelector(Builder b) {
     this.rules = List.copyOf(b.rules);
@@ -69,7 +84,6 @@ public final class RuleBasedSelector implements ModelSelector {
     this.cheapestBelow = b.cheapestBelow;
     this.defaultMaxOutputTokens = b.defaultMaxOutputTokens;
     this.reducedMaxOutputTokens = b.reducedMaxOutputTokens;
-    this.analyzer = b.analyzer;
   }
 
   /** A selector with the default rules. */
@@ -136,7 +150,7 @@ public final class RuleBasedSelector implements ModelSelector {
         notes.add("budget '" + budgetName + "' exhausted: free models only");
       } else if (left < cheapestBelow) {
         cheapestOnly = true;
-        notes.add(String.format(Locale.ROOT, "budget '%s' %.0f%% left: cheapest model (output should be %d)",
+        notes.add(String.format(Locale.ROOT, "budget '%s' %.0f%% left: cheapest model (output capped at %d)",
             budgetName, left * 100, reducedMaxOutputTokens));
       } else if (left <= anyAbove) {
         List<ModelInfo> cheap = filter(pool, m -> m.tier() == ModelTier.CHEAP || m.pricing().isFree());
@@ -154,7 +168,8 @@ public final class RuleBasedSelector implements ModelSelector {
 
     if (cheapestOnly) {
       List<ModelInfo> sorted = sortByPrice(context, pool);
-      return selection(sorted.get(0), sorted.subList(1, sorted.size()), "cheapest model", notes);
+      return selection(sorted.get(0), sorted.subList(1, sorted.size()), "cheapest model", notes)
+          .withMaxOutputTokens(reducedMaxOutputTokens);
     }
 
     // A model the request names.
@@ -170,9 +185,22 @@ public final class RuleBasedSelector implements ModelSelector {
 
     String text = request.lastUserText();
 
-    // Phase tag.
+    // Phase tag; a rejected answer sends its conversation back to planning.
     String phase = request.tags().get(PHASE_TAG);
     if (phase != null) {
+      String conversation = request.conversationId().orElse(null);
+      if (conversation != null) {
+        String rejected;
+        synchronized (lock) {
+          phasedCalls.put(context.callId(), new PhasedCall(conversation, phase));
+          rejected = replanning.get(conversation);
+        }
+        ModelTier planning = phases.get(PLANNING);
+        if (rejected != null && planning != null) {
+          return byTier(context, pool, planning, "the " + rejected + " answer in conversation '" + conversation
+              + "' was rejected -> back to planning (" + name(planning) + " tier)", notes);
+        }
+      }
       ModelTier tier = phases.get(phase.toLowerCase(Locale.ROOT));
       if (tier != null) {
         return byTier(context, pool, tier, "phase '" + phase + "' -> " + name(tier) + " tier", notes);
@@ -207,7 +235,7 @@ public final class RuleBasedSelector implements ModelSelector {
     }
 
     // Complexity.
-    RequestComplexity complexity = analyzer.analyze(request);
+    RequestComplexity complexity = context.complexity();
     ModelTier tier = switch (complexity.level()) {
       case LOW -> ModelTier.CHEAP;
       case MEDIUM -> ModelTier.BALANCED;
@@ -215,6 +243,37 @@ public final class RuleBasedSelector implements ModelSelector {
     };
     return byTier(context, pool, tier, "complexity " + complexity.describe() + " -> " + name(tier) + " tier",
         notes);
+  }
+
+  /**
+   * A rejected answer (the validator's verdict) to a phase-tagged call in a conversation sends the conversation's
+   * next phase-tagged call to planning; an accepted answer there ends the replanning.
+   */
+  @Override
+  public void feedback(Feedback feedback) {
+    if (feedback.succeeded()) {
+      judged(feedback.callId(), feedback.rejected());
+    }
+  }
+
+  /** A rating below 0.5 counts as a rejection, as {@link #feedback} describes; a better one as an acceptance. */
+  @Override
+  public void rated(Rating rating) {
+    judged(rating.callId(), rating.rejected());
+  }
+
+  private void judged(String callId, boolean rejected) {
+    synchronized (lock) {
+      PhasedCall call = phasedCalls.get(callId);
+      if (call == null) {
+        return;
+      }
+      if (rejected) {
+        replanning.put(call.conversation(), call.phase());
+      } else {
+        replanning.remove(call.conversation());
+      }
+    }
   }
 
   private Selection byTier(RoutingContext context, List<ModelInfo> pool, ModelTier tier, String reason,
@@ -249,8 +308,9 @@ public final class RuleBasedSelector implements ModelSelector {
       reason = "speed keyword '" + keyword + "' -> fastest cheap model (mean latency " + bestLatency.toMillis()
           + " ms)";
     }
-    reason += ", output should be " + reducedMaxOutputTokens + " tokens";
-    return selection(best, ordered(context, pool, ModelTier.CHEAP, best), reason, notes);
+    reason += ", output capped at " + reducedMaxOutputTokens + " tokens";
+    return selection(best, ordered(context, pool, ModelTier.CHEAP, best), reason, notes)
+        .withMaxOutputTokens(reducedMaxOutputTokens);
   }
 
   /** {@code first} (if given) then the pool by tier distance from {@code tier} (stronger on a tie), then price. */
@@ -332,7 +392,6 @@ public final class RuleBasedSelector implements ModelSelector {
     private double cheapestBelow = 0.10;
     private int defaultMaxOutputTokens = 4096;
     private int reducedMaxOutputTokens = 1024;
-    private ComplexityAnalyzer analyzer = ComplexityAnalyzer.DEFAULT;
 
     private Builder() {
       keywords("cheap keywords", ModelTier.CHEAP, "fix", "typo", "simple", "quick", "small", "format", "add",
@@ -407,12 +466,6 @@ public final class RuleBasedSelector implements ModelSelector {
     /** The reduced output recommended by the speed rule and the lowest budget tier; 1024 by default. */
     public Builder reducedMaxOutputTokens(int tokens) {
       this.reducedMaxOutputTokens = tokens;
-      return this;
-    }
-
-    /** Sets the complexity analyser used when no rule fires. */
-    public Builder analyzer(ComplexityAnalyzer analyzer) {
-      this.analyzer = Objects.requireNonNull(analyzer, "analyzer");
       return this;
     }
 

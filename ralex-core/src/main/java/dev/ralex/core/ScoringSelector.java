@@ -8,6 +8,7 @@ import dev.ralex.api.ModelInfo;
 import dev.ralex.api.ModelSelector;
 import dev.ralex.api.ModelStats;
 import dev.ralex.api.ModelTier;
+import dev.ralex.api.RequestComplexity;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
 import dev.ralex.api.TextBlock;
@@ -17,7 +18,6 @@ import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -79,8 +79,8 @@ public final class ScoringSelector implements ModelSelector {
     this.wSuccess = b.successWeight / sum;
     this.defaultOutputTokens = b.defaultOutputTokens;
     this.taskAnalyzer = b.taskAnalyzer;
-    this.taskByCall = lru(b.maxTrackedCalls);
-    this.observed = lru(b.maxTrackedStats);
+    this.taskByCall = Lru.map(b.maxTrackedCalls);
+    this.observed = Lru.map(b.maxTrackedStats);
   }
 
   /** A selector with the default weights. */
@@ -113,21 +113,26 @@ public final class ScoringSelector implements ModelSelector {
   }
 
   /**
-   * The default task analysis, a simple heuristic from the request: a base need of 0.2; +0.4 when the estimated
-   * input is 8,000 tokens or more (type {@code long}); +0.4 when the text is code-heavy, that is it has a
-   * fenced code block or at least a fifth of its (five or more) non-blank lines end in a semicolon or a
-   * curly brace (type {@code code}); +0.1 when the request offers tools (type {@code tools}); capped at 1. The type
-   * is the first that applies of code, long, tools, else {@code chat}.
+   * The default task analysis, from the routing context's {@link RoutingContext#complexity() complexity}: the
+   * type is the analyser's task type in lower case ({@code code_fix}, {@code code_generation}, {@code refactor},
+   * {@code analysis}, {@code chat}); the need is 0.2 for a low, 0.5 for a medium and 0.9 for a high level, +0.3
+   * when the estimated input is 8,000 tokens or more and +0.1 when the request offers tools, capped at 1.
    */
   public static Task heuristicTask(RoutingContext context) {
     Objects.requireNonNull(context, "context");
-    ChatRequest request = context.request();
-    boolean longPrompt = context.estimatedInputTokens() >= 8_000;
-    boolean code = isCodeHeavy(request);
-    boolean tools = !request.tools().isEmpty();
-    double need = 0.2 + (longPrompt ? 0.4 : 0) + (code ? 0.4 : 0) + (tools ? 0.1 : 0);
-    String type = code ? "code" : longPrompt ? "long" : tools ? "tools" : "chat";
-    return new Task(type, Math.min(1.0, need));
+    RequestComplexity complexity = context.complexity();
+    double need = switch (complexity.level()) {
+      case LOW -> 0.2;
+      case MEDIUM -> 0.5;
+      case HIGH -> 0.9;
+    };
+    if (context.estimatedInputTokens() >= 8_000) {
+      need += 0.3;
+    }
+    if (!context.request().tools().isEmpty()) {
+      need += 0.1;
+    }
+    return new Task(complexity.taskType().name().toLowerCase(Locale.ROOT), Math.min(1.0, need));
   }
 
   @Override
@@ -344,58 +349,8 @@ public final class ScoringSelector implements ModelSelector {
     return new Observation(0, 0, latency, "observed");
   }
 
-  private static boolean isCodeHeavy(ChatRequest request) {
-    int lines = 0;
-    int codeLines = 0;
-    List<String> texts = new ArrayList<>();
-    for (TextBlock t : request.system()) {
-      texts.add(t.text());
-    }
-    for (Message m : request.messages()) {
-      for (ContentBlock block : m.content()) {
-        if (block instanceof TextBlock) {
-          texts.add(((TextBlock) block).text());
-        } else if (block instanceof ToolResultBlock) {
-          for (ContentBlock inner : ((ToolResultBlock) block).content()) {
-            if (inner instanceof TextBlock) {
-              texts.add(((TextBlock) inner).text());
-            }
-          }
-        }
-      }
-    }
-    for (String text : texts) {
-      if (text.contains("```")) {
-        return true;
-      }
-      for (String line : text.split("\n", -1)) {
-        String l = line.strip();
-        if (l.isEmpty()) {
-          continue;
-        }
-        lines++;
-        char last = l.charAt(l.length() - 1);
-        if (last == ';' || last == '{' || last == '}') {
-          codeLines++;
-        }
-      }
-    }
-    return lines >= 5 && codeLines * 5 >= lines;
-  }
-
   private static String key(String modelId, String taskType) {
     return modelId + "\n" + taskType;
-  }
-
-  private static <V> Map<String, V> lru(int capacity) {
-    return new LinkedHashMap<>(16, 0.75f, true) {
-      private static final long serialVersionUID = 1L;
-
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-        return size() > capacity;
-      }
-    };
   }
 
   @Override

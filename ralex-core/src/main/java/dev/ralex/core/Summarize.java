@@ -13,7 +13,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,12 +41,7 @@ final class Summarize implements Compression {
   // Conversation id -> the first message of the newest turn its summary covers.
   private final Map<String, Message> coveredThrough = new java.util.concurrent.ConcurrentHashMap<>();
   // Digest of the covered messages -> summary; least recently used first.
-  private final Map<String, String> cache = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-      return size() > MAX_CACHED;
-    }
-  };
+  private final Map<String, String> cache = Lru.map(MAX_CACHED);
 
   Summarize(String modelId, double refillFraction) {
     this.modelId = modelId;

@@ -1,5 +1,6 @@
 package dev.ralex.core;
 
+import dev.ralex.api.RequestComplexity;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ralex.api.ChatRequest;

@@ -154,7 +154,8 @@ class ConfigLoaderTest {
     try (Ralex ralex = load(resource(name)).clock(clock).sleeper(sleeper).build()) {
       assertThat(ralex.defaultModel().id()).isEqualTo("test/large");
       Selection selection = ralex.selector.select(new RoutingContext("call-1", ChatRequest.of("x"), ralex.models(),
-          ralex.defaultModel(), 1, BudgetSnapshot.UNLIMITED, Map.of()));
+          ralex.defaultModel(), 1, BudgetSnapshot.UNLIMITED, Map.of(),
+          ComplexityAnalyzer.DEFAULT.analyze(ChatRequest.of("x"))));
       assertThat(selection.fallbacks()).extracting(m -> m.id()).containsExactly("test/small");
       assertThat(ralex.maxOutputTokens(ChatRequest.of("x"), ralex.model("test/large"))).isEqualTo(1024);
       assertThat(ralex.listeners.isEmpty()).as("debug adds the logging listener").isFalse();

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ralex.api.BudgetExceededException;
 import dev.ralex.api.BudgetSnapshot;
 import dev.ralex.api.ChatRequest;
+import dev.ralex.api.Feedback;
+import dev.ralex.api.Rating;
 import dev.ralex.api.ModelInfo;
 import dev.ralex.api.ModelStats;
 import dev.ralex.api.ModelTier;
@@ -33,7 +35,8 @@ class RuleBasedSelectorTest {
 
   private static RoutingContext ctx(ChatRequest request, List<ModelInfo> candidates, int tokens,
       BudgetSnapshot budget, Map<String, ModelStats> stats) {
-    return new RoutingContext("call-1", request, candidates, candidates.get(0), tokens, budget, stats);
+    return new RoutingContext("call-1", request, candidates, candidates.get(0), tokens, budget, stats,
+        ComplexityAnalyzer.DEFAULT.analyze(request));
   }
 
   private static RoutingContext ctx(String text) {
@@ -94,6 +97,48 @@ class RuleBasedSelectorTest {
     assertThat(unknown.reason()).contains("unknown phase 'dreaming' ignored");
   }
 
+  private static RoutingContext inConversation(String callId, String phase) {
+    ChatRequest r = ChatRequest.builder().addUserMessage("fix the parser").tag("phase", phase)
+        .conversationId("conv-1").build();
+    return new RoutingContext(callId, r, ALL, ALL.get(0), 100, BudgetSnapshot.UNLIMITED, Map.of(),
+        ComplexityAnalyzer.DEFAULT.analyze(r));
+  }
+
+  private static Feedback answered(String callId, ModelInfo model, String rejection) {
+    return new Feedback(callId, model, java.util.Optional.empty(), Duration.ofMillis(100), java.math.BigDecimal.ONE,
+        dev.ralex.api.Usage.of(10, 10), java.util.OptionalDouble.of(rejection == null ? 1.0 : 0.0),
+        java.util.Optional.ofNullable(rejection));
+  }
+
+  @Test
+  void aRejectedImplementationSendsTheConversationBackToPlanningUntilAnAnswerIsAccepted() {
+    RuleBasedSelector rules = RuleBasedSelector.defaults();
+    Selection impl = rules.select(inConversation("c1", "implementation"));
+    assertThat(impl.model().tier()).isEqualTo(ModelTier.CHEAP);
+    rules.feedback(answered("c1", impl.model(), "tests fail"));
+
+    Selection replan = rules.select(inConversation("c2", "implementation"));
+    assertThat(replan.model()).isEqualTo(STRONG);
+    assertThat(replan.reason()).startsWith("the implementation answer in conversation 'conv-1' was rejected"
+        + " -> back to planning (strong tier)");
+    rules.feedback(answered("c2", replan.model(), null));
+
+    assertThat(rules.select(inConversation("c3", "implementation")).model().tier()).isEqualTo(ModelTier.CHEAP);
+  }
+
+  @Test
+  void aLowRatingCountsAsARejectionAndAGoodOneEndsTheReplanning() {
+    RuleBasedSelector rules = RuleBasedSelector.defaults();
+    rules.select(inConversation("c1", "review"));
+    rules.rated(Rating.thumbs("c1", false));
+    assertThat(rules.select(inConversation("c2", "review")).model()).isEqualTo(STRONG);
+    rules.rated(Rating.of("c2", 0.9));
+    assertThat(rules.select(inConversation("c3", "review")).model().tier()).isEqualTo(ModelTier.BALANCED);
+    // A rating for a call the selector never saw changes nothing.
+    rules.rated(Rating.thumbs("unknown", false));
+    assertThat(rules.select(inConversation("c4", "review")).model().tier()).isEqualTo(ModelTier.BALANCED);
+  }
+
   private static RoutingContext phase(String phase) {
     // "fix" would pick cheap; the phase tag comes first.
     ChatRequest r = ChatRequest.builder().addUserMessage("fix the parser").tag("phase", phase).build();
@@ -105,7 +150,8 @@ class RuleBasedSelectorTest {
     Selection s = selector.select(ctx("yolo, ship it"));
     assertThat(s.model()).isEqualTo(CHEAP_B);
     assertThat(s.reason()).contains("speed keyword 'yolo' -> cheapest cheap model (no latency observed)")
-        .contains("output should be 1024 tokens");
+        .contains("output capped at 1024 tokens");
+    assertThat(s.maxOutputTokens()).hasValue(1024);
   }
 
   @Test
@@ -147,6 +193,7 @@ class RuleBasedSelectorTest {
     assertThat(s.model()).isEqualTo(CHEAP_B);
     assertThat(s.fallbacks()).containsExactly(CHEAP_A, BAL, STRONG);
     assertThat(s.reason()).startsWith("cheapest model").contains("5% left");
+    assertThat(s.maxOutputTokens()).hasValue(1024);
   }
 
   @Test

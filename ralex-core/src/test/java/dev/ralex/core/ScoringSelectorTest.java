@@ -41,7 +41,7 @@ class ScoringSelectorTest {
   private static RoutingContext context(ChatRequest request, int estimate, Map<String, ModelStats> stats,
       ModelInfo... candidates) {
     return new RoutingContext("call-" + IDS.incrementAndGet(), request, List.of(candidates), candidates[0],
-        estimate, BudgetSnapshot.UNLIMITED, stats);
+        estimate, BudgetSnapshot.UNLIMITED, stats, ComplexityAnalyzer.DEFAULT.analyze(request));
   }
 
   private static RoutingContext context(int estimate, ModelInfo... candidates) {
@@ -50,7 +50,7 @@ class ScoringSelectorTest {
 
   private static Feedback feedback(String callId, ModelInfo model, boolean ok, long millis) {
     return new Feedback(callId, model, ok ? Optional.empty() : Optional.of(ErrorKind.OVERLOADED),
-        Duration.ofMillis(millis), BigDecimal.ZERO, Usage.ZERO, OptionalDouble.empty());
+        Duration.ofMillis(millis), BigDecimal.ZERO, Usage.ZERO, OptionalDouble.empty(), Optional.empty());
   }
 
   @Test
@@ -137,12 +137,9 @@ class ScoringSelectorTest {
 
   @Test
   void weightsChangeTheChoice() {
-    // A long, code-heavy request needs the strong tier; cost favours the cheap one.
-    StringBuilder code = new StringBuilder();
-    for (int i = 0; i < 20; i++) {
-      code.append("int v").append(i).append(" = ").append(i).append(";\n");
-    }
-    ChatRequest request = ChatRequest.of(code.toString());
+    // A long refactoring over several files needs the strong tier; cost favours the cheap one.
+    ChatRequest request = ChatRequest.of("Refactor the architecture of Billing.java, Ledger.java and Invoice.java:"
+        + "\n```java\nclass Billing {}\n```\n```java\nclass Ledger {}\n```");
     ScoringSelector byCapability = ScoringSelector.builder()
         .capabilityWeight(1).costWeight(0).latencyWeight(0).successWeight(0).build();
     ScoringSelector byCost = ScoringSelector.builder()
@@ -203,11 +200,15 @@ class ScoringSelectorTest {
 
   @Test
   void heuristicTaskReadsTheRequest() {
+    // The routing context's complexity decides: a short chat needs little, a long refactor with tools a lot.
     assertThat(ScoringSelector.heuristicTask(context(10, TWIN_A))).isEqualTo(new ScoringSelector.Task("chat", 0.2));
-    assertThat(ScoringSelector.heuristicTask(context(20_000, TWIN_A)).type()).isEqualTo("long");
-    ChatRequest code = ChatRequest.of("```\nx\n```");
-    ScoringSelector.Task t = ScoringSelector.heuristicTask(context(code, 20_000, Map.of(), TWIN_A));
-    assertThat(t.type()).isEqualTo("code");
+    ScoringSelector.Task fix = ScoringSelector.heuristicTask(context(ChatRequest.of("fix the typo"), 10, Map.of(),
+        TWIN_A));
+    assertThat(fix).isEqualTo(new ScoringSelector.Task("code_fix", 0.2));
+    ChatRequest refactor = ChatRequest.of("Refactor the architecture of Billing.java, Ledger.java and Invoice.java:"
+        + "\n```java\nclass Billing {}\n```\n```java\nclass Ledger {}\n```");
+    ScoringSelector.Task t = ScoringSelector.heuristicTask(context(refactor, 20_000, Map.of(), TWIN_A));
+    assertThat(t.type()).isEqualTo("refactor");
     assertThat(t.need()).isEqualTo(1.0);
   }
 

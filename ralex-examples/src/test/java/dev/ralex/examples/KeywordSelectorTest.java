@@ -19,7 +19,8 @@ class KeywordSelectorTest {
 
   private static Selection select(String prompt, List<ModelInfo> candidates) {
     RoutingContext context = new RoutingContext("call-1", ChatRequest.of(prompt), candidates,
-        SimulatedProvider.SONNET_CLASS, 10, BudgetSnapshot.UNLIMITED, Map.of());
+        SimulatedProvider.SONNET_CLASS, 10, BudgetSnapshot.UNLIMITED, Map.of(),
+        dev.ralex.core.ComplexityAnalyzer.DEFAULT.analyze(ChatRequest.of(prompt)));
     return new KeywordSelector().select(context);
   }
 

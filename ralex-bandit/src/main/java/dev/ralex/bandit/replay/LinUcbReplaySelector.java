@@ -101,7 +101,8 @@ public final class LinUcbReplaySelector implements ReplaySelector {
   private double[] features(String text) {
     ChatRequest request = ChatRequest.of(text);
     RoutingContext context = new RoutingContext("replay", request, List.of(PLACEHOLDER), PLACEHOLDER,
-        text.length() / 4, BudgetSnapshot.UNLIMITED, Map.of());
+        text.length() / 4, BudgetSnapshot.UNLIMITED, Map.of(),
+        dev.ralex.core.ComplexityAnalyzer.DEFAULT.analyze(request));
     return features.extract(context);
   }
 

@@ -1,10 +1,10 @@
-package dev.ralex.core;
+package dev.ralex.api;
 
 import java.util.List;
 import java.util.Objects;
 
 /**
- * How demanding a request looks, as classified by {@link ComplexityAnalyzer} from cheap signals, with the
+ * How demanding a request looks, as classified by the pipeline's complexity analyser (in {@code ralex-core}) from cheap signals, with the
  * signals that led there so that a selector can quote them in its reason. Immutable.
  *
  * @param level the overall level
@@ -43,6 +43,11 @@ public record RequestComplexity(Level level, TaskType taskType, int score, List<
     Objects.requireNonNull(level, "level");
     Objects.requireNonNull(taskType, "taskType");
     signals = List.copyOf(Objects.requireNonNull(signals, "signals"));
+  }
+
+  /** A classification with no signals behind it (score 0), for tests and for selectors' own fallbacks. */
+  public static RequestComplexity of(Level level, TaskType taskType) {
+    return new RequestComplexity(level, taskType, 0, List.of());
   }
 
   /** A short description for a selection's reason, such as {@code "high refactor (keyword 'refactor', 3 files)"}. */
