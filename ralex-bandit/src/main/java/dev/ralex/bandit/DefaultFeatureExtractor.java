@@ -3,6 +3,7 @@ package dev.ralex.bandit;
 import dev.ralex.api.ChatRequest;
 import dev.ralex.api.ContentBlock;
 import dev.ralex.api.Message;
+import dev.ralex.api.RequestComplexity;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.ToolResultBlock;
 import dev.ralex.api.ToolUseBlock;
@@ -29,6 +30,9 @@ import java.util.regex.Pattern;
  *   <li>the task phase, one-hot, from the {@code phase} or {@code ralex.task} tag: {@code phase_planning},
  *       {@code phase_execution}, {@code phase_review}, {@code phase_summarize} (all 0 when absent or other);
  *   <li>{@code budget_left}: the tightest budget's remaining fraction (1 without a cap);
+ *   <li>the routing context's {@linkplain RoutingContext#complexity() complexity}: {@code complexity} (0 low,
+ *       0.5 medium, 1 high) and the task type one-hot, {@code task_code_fix}, {@code task_code_generation},
+ *       {@code task_refactor}, {@code task_analysis}, {@code task_chat};
  *   <li>{@code word#0} ... : the words of the last user message hashed into a configurable number of buckets;
  *       each bucket hit holds {@code 1 / sqrt(buckets hit)}, so this block's length is 1 whatever the prompt's
  *       length.
@@ -94,6 +98,10 @@ public final class DefaultFeatureExtractor implements FeatureExtractor {
       n.add("phase_" + p);
     }
     n.add("budget_left");
+    n.add("complexity");
+    for (RequestComplexity.TaskType t : RequestComplexity.TaskType.values()) {
+      n.add("task_" + t.name().toLowerCase(Locale.ROOT));
+    }
     this.wordOffset = n.size();
     for (int i = 0; i < buckets; i++) {
       n.add("word#" + i);
@@ -161,6 +169,9 @@ public final class DefaultFeatureExtractor implements FeatureExtractor {
     }
     double left = context.budget().remainingFraction();
     x[i++] = Double.isFinite(left) ? Math.max(0.0, Math.min(1.0, left)) : 1.0;
+    RequestComplexity complexity = context.complexity();
+    x[i++] = complexity.level().ordinal() / 2.0;
+    x[i + complexity.taskType().ordinal()] = 1.0;
 
     if (buckets > 0) {
       boolean[] hit = new boolean[buckets];

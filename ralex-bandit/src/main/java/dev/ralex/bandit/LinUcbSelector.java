@@ -3,10 +3,16 @@ package dev.ralex.bandit;
 import dev.ralex.api.Feedback;
 import dev.ralex.api.ModelInfo;
 import dev.ralex.api.ModelSelector;
+import dev.ralex.api.RalexEvent;
+import dev.ralex.api.RalexListener;
+import dev.ralex.api.Rating;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
 import java.io.Reader;
 import java.io.Writer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -14,41 +20,83 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ModelSelector} that learns which model pays best for which request: disjoint {@link LinUcb} with one
  * arm per model id, over the features of a {@link FeatureExtractor}, rewarded by a {@link RewardFunction}.
  *
- * <p>{@link #select} picks the candidate with the highest upper confidence bound and orders the other candidates
- * by estimated value as fallbacks. It remembers the call's features under its call id until the feedback comes:
- * a failed attempt's feedback teaches its model and keeps the features (a retry or fallback of the same call may
- * follow); a success's feedback teaches its model and forgets them. At most {@link Builder#maxPending(int)} calls
- * are remembered; beyond that the oldest are dropped, and feedback for them, or for a call id never seen, is
- * ignored (counted in {@link #droppedFeedback()}).
+ * <p>{@link #select} picks the candidate with the highest upper confidence bound (less the {@link Steering}'s
+ * price, when one is set) and orders the other candidates by estimated value as fallbacks. It remembers the
+ * call's features under its call id until the outcome is known:
+ *
+ * <ul>
+ *   <li>a failed attempt teaches its model at once (quality 0) and keeps the features, as a retry or a fallback
+ *       of the same call may follow;
+ *   <li>an answer teaches its model at once, with the validator's verdict as quality when the pipeline has one
+ *       ({@link Feedback#quality()}), else 1 for success, and the features are forgotten;
+ *   <li>unless {@link Builder#awaitRatings(Duration)} is set: then the answer waits, up to that long, for the
+ *       caller's {@link Rating} (through {@code Ralex.rate}), whose quality is what the model learns; an answer
+ *       not rated in time is learned as above, the next time the selector is used.
+ * </ul>
+ *
+ * <p>At most {@link Builder#maxPending(int)} calls are remembered; beyond that the oldest are dropped (an answer
+ * still waiting for its rating is learned as unrated first), and feedback or a rating for them, or for a call id
+ * never seen, is ignored and counted in {@link #droppedFeedback()}. Every update is reported to the {@linkplain
+ * Builder#listener listener} as a {@link RalexEvent.SelectorLearned} event.
  *
  * <p>A model seen for the first time starts at its {@linkplain Builder#prior(Prior) prior value}
  * (a warm start; 0.5 by default). Thread-safe: see {@link LinUcb} for the bandit's locking; the pending map takes
- * one short lock.
+ * one short lock, and learning happens outside it.
  */
 public final class LinUcbSelector implements ModelSelector {
+  private static final Logger LOG = LoggerFactory.getLogger(LinUcbSelector.class);
+
   private final LinUcb bandit;
   private final FeatureExtractor extractor;
   private final RewardFunction reward;
   private final Prior prior;
-  private final Map<String, double[]> pending;
+  private final Steering steering;
+  private final RalexListener listener;
+  private final Clock clock;
+  private final long awaitRatingsMillis;
+  private final Map<String, Pending> pending; // guarded by itself
+  private final ArrayDeque<String> awaiting = new ArrayDeque<>(); // guarded by pending; held answers, oldest first
+  private final List<Learning> spilled = new ArrayList<>(); // guarded by pending; held answers evicted by size
   private final AtomicLong dropped = new AtomicLong();
+
+  /** A call's features and, once answered while ratings are awaited, the answer's feedback and when it came. */
+  private record Pending(double[] x, Feedback answer, long answeredAtMillis) {}
+
+  /** An update to make outside the lock. */
+  private record Learning(double[] x, Feedback feedback, double quality, String source) {}
 
   private LinUcbSelector(Builder b, LinUcb bandit) {
     this.bandit = bandit;
     this.extractor = b.extractor;
     this.reward = b.reward;
     this.prior = b.prior;
+    this.steering = b.steering;
+    this.listener = b.listener;
+    this.clock = b.clock;
+    this.awaitRatingsMillis = b.awaitRatings.toMillis();
     int maxPending = b.maxPending;
     this.pending = new LinkedHashMap<>(16, 0.75f, false) {
+      private static final long serialVersionUID = 1L;
+
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, double[]> eldest) {
-        return size() > maxPending;
+      protected boolean removeEldestEntry(Map.Entry<String, Pending> eldest) {
+        if (size() <= maxPending) {
+          return false;
+        }
+        Pending p = eldest.getValue();
+        if (p.answer() != null) {
+          spilled.add(unrated(p));
+        }
+        return true;
       }
     };
   }
@@ -71,9 +119,12 @@ public final class LinUcbSelector implements ModelSelector {
       ids.add(m.id());
     }
     List<LinUcb.Score> scores = bandit.scores(x, ids);
+    double price = steering.isActive() ? steering.price() : 0.0;
+    double[] value = new double[scores.size()];
     int best = 0;
-    for (int i = 1; i < scores.size(); i++) {
-      if (scores.get(i).ucb() > scores.get(best).ucb()) {
+    for (int i = 0; i < scores.size(); i++) {
+      value[i] = scores.get(i).ucb() - (price == 0.0 ? 0.0 : price * steering.penalty(candidates.get(i), context));
+      if (value[i] > value[best]) {
         best = i;
       }
     }
@@ -88,32 +139,131 @@ public final class LinUcbSelector implements ModelSelector {
     for (int i : rest) {
       fallbacks.add(candidates.get(i));
     }
+    List<Learning> due;
     synchronized (pending) {
-      pending.put(context.callId(), x);
+      pending.put(context.callId(), new Pending(x, null, 0));
+      due = dueLocked();
     }
+    learn(due);
+    ModelInfo chosen = candidates.get(best);
+    steering.decided(chosen);
     LinUcb.Score s = scores.get(best);
     String reason = String.format(Locale.ROOT,
         "linucb: estimated value %.3f + exploration bonus %.3f = %.3f (%d pulls) among %d candidates",
         s.estimate(), s.bonus(), s.ucb(), s.pulls(), candidates.size());
-    return new Selection(candidates.get(best), fallbacks, reason);
+    if (price > 0.0) {
+      reason += String.format(Locale.ROOT, "; %s, price %.3f", steering, price);
+    }
+    return new Selection(chosen, fallbacks, reason);
   }
 
   @Override
   public void feedback(Feedback feedback) {
     Objects.requireNonNull(feedback, "feedback");
-    double[] x;
+    if (feedback.cost().signum() > 0) {
+      steering.billed(feedback.cost());
+    }
+    List<Learning> due;
     synchronized (pending) {
-      x = feedback.succeeded() ? pending.remove(feedback.callId()) : pending.get(feedback.callId());
+      Pending p = pending.get(feedback.callId());
+      if (p == null) {
+        dropped.incrementAndGet();
+        due = dueLocked();
+      } else if (!feedback.succeeded()) {
+        due = dueLocked();
+        due.add(new Learning(p.x(), feedback, 0.0, "outcome"));
+      } else if (awaitRatingsMillis > 0) {
+        pending.put(feedback.callId(), new Pending(p.x(), feedback, clock.millis()));
+        awaiting.add(feedback.callId());
+        due = dueLocked();
+      } else {
+        pending.remove(feedback.callId());
+        due = dueLocked();
+        due.add(unrated(new Pending(p.x(), feedback, 0)));
+      }
     }
-    if (x == null) {
-      dropped.incrementAndGet();
-      return;
+    learn(due);
+  }
+
+  /**
+   * Learns the rating's quality for the answer it rates, when that answer is still remembered: waiting for its
+   * rating (see {@link Builder#awaitRatings(Duration)}) or, for an answer already learned, not at all (the
+   * rating is then counted in {@link #droppedFeedback()}).
+   */
+  @Override
+  public void rated(Rating rating) {
+    Objects.requireNonNull(rating, "rating");
+    List<Learning> due;
+    synchronized (pending) {
+      Pending p = pending.get(rating.callId());
+      if (p == null || p.answer() == null) {
+        dropped.incrementAndGet();
+        due = dueLocked();
+      } else {
+        pending.remove(rating.callId());
+        due = dueLocked();
+        due.add(new Learning(p.x(), p.answer(), rating.quality(), "rating"));
+      }
     }
-    String arm = feedback.model().id();
-    if (!bandit.hasArm(arm)) {
-      bandit.addArm(arm, prior.valueOf(feedback.model()));
+    learn(due);
+  }
+
+  /** The answers whose wait for a rating is over, and those evicted; removes them. Holds the pending lock. */
+  private List<Learning> dueLocked() {
+    List<Learning> due = new ArrayList<>(spilled);
+    spilled.clear();
+    if (awaiting.isEmpty()) {
+      return due;
     }
-    bandit.update(arm, x, reward.reward(feedback));
+    long now = clock.millis();
+    while (!awaiting.isEmpty()) {
+      String id = awaiting.peekFirst();
+      Pending p = pending.get(id);
+      if (p == null || p.answer() == null) {
+        awaiting.pollFirst(); // Rated or evicted already.
+        continue;
+      }
+      if (now - p.answeredAtMillis() < awaitRatingsMillis) {
+        break;
+      }
+      awaiting.pollFirst();
+      pending.remove(id);
+      due.add(unrated(p));
+    }
+    return due;
+  }
+
+  private static Learning unrated(Pending p) {
+    Feedback f = p.answer();
+    return f.quality().isPresent() ? new Learning(p.x(), f, f.quality().getAsDouble(), "validator")
+        : new Learning(p.x(), f, 1.0, "outcome");
+  }
+
+  private void learn(List<Learning> due) {
+    for (Learning l : due) {
+      Feedback f = l.feedback();
+      String arm = f.model().id();
+      if (!bandit.hasArm(arm)) {
+        bandit.addArm(arm, prior.valueOf(f.model()));
+      }
+      Feedback judged = f.quality().isPresent() && f.quality().getAsDouble() == l.quality() ? f
+          : new Feedback(f.callId(), f.model(), f.error(), f.latency(), f.cost(), f.usage(),
+              OptionalDouble.of(l.quality()), f.rejection());
+      double r = reward.reward(judged);
+      bandit.update(arm, l.x(), r);
+      if (listener != null) {
+        try {
+          listener.onSelectorLearned(new RalexEvent.SelectorLearned(f.callId(), arm, r, l.quality(), l.source()));
+        } catch (RuntimeException e) {
+          LOG.warn("listener {} failed on SelectorLearned; learning goes on", listener.getClass().getName(), e);
+        }
+      }
+    }
+  }
+
+  /** The steering this selector applies; {@link Steering#none()} unless one was set. */
+  public Steering steering() {
+    return steering;
   }
 
   /** The calls whose features are remembered, awaiting feedback. */
@@ -123,7 +273,7 @@ public final class LinUcbSelector implements ModelSelector {
     }
   }
 
-  /** Feedback ignored because its call id was unknown or dropped. */
+  /** Feedback and ratings ignored because their call id was unknown, dropped or already learned. */
   public long droppedFeedback() {
     return dropped.get();
   }
@@ -159,6 +309,10 @@ public final class LinUcbSelector implements ModelSelector {
     private double lambda = LinUcb.DEFAULT_LAMBDA;
     private int maxPending = 10_000;
     private LinUcb bandit;
+    private Steering steering = Steering.none();
+    private RalexListener listener;
+    private Clock clock = Clock.systemUTC();
+    private Duration awaitRatings = Duration.ZERO;
 
     private Builder() {}
 
@@ -198,6 +352,38 @@ public final class LinUcbSelector implements ModelSelector {
         throw new IllegalArgumentException("maxPending must be at least 1 but was " + maxPending);
       }
       this.maxPending = maxPending;
+      return this;
+    }
+
+    /** Steers decisions towards a target share of strong calls or spend per call; none by default. */
+    public Builder steering(Steering steering) {
+      this.steering = Objects.requireNonNull(steering, "steering");
+      return this;
+    }
+
+    /** Receives a {@link RalexEvent.SelectorLearned} event for every update; none by default. */
+    public Builder listener(RalexListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Holds each answer up to {@code wait} for the caller's {@link Rating} before learning from it (see the
+     * class comment); {@link Duration#ZERO}, the default, learns from each answer at once, and a later rating
+     * is then ignored.
+     */
+    public Builder awaitRatings(Duration wait) {
+      Objects.requireNonNull(wait, "wait");
+      if (wait.isNegative()) {
+        throw new IllegalArgumentException("awaitRatings must not be negative but was " + wait);
+      }
+      this.awaitRatings = wait;
+      return this;
+    }
+
+    /** The clock that times the wait for ratings; the system's by default. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
