@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import dev.ralex.api.ModelTier;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -93,6 +94,10 @@ final class ConfigFile {
   /** The usage store section. */
   @JsonProperty("usageStore")
   UsageStoreSection usageStore;
+
+  /** The selector section; also the whole of a standalone selector file. */
+  @JsonProperty("selector")
+  SelectorSection selector;
 
   /** The {@code catalog} section. */
   static final class Catalog {
@@ -253,6 +258,130 @@ final class ConfigFile {
     @JsonProperty("flush")
     @JsonDeserialize(using = FlushValue.class)
     UsageStore.FlushPolicy flush;
+  }
+
+  /**
+   * The {@code selector} section, and the content of a file read by {@link RuleBasedSelector#fromConfig} or
+   * {@link ScoringSelector#fromConfig}. Which keys apply depends on {@code type}.
+   */
+  static final class SelectorSection {
+    /** The kinds of selector. */
+    enum Type {
+      /** {@link RuleBasedSelector}. */
+      RULES,
+      /** {@link ScoringSelector}. */
+      SCORING
+    }
+
+    /** The kind of selector; required in a configuration file. */
+    @JsonProperty("type")
+    @JsonDeserialize(using = SelectorTypeValue.class)
+    Type type;
+
+    /** Rules only: whether the default keyword rules are dropped; {@code null} means kept. */
+    @JsonProperty("replaceDefaultRules")
+    @JsonDeserialize(using = Flag.class)
+    Boolean replaceDefaultRules;
+
+    /** Rules only: the keyword and regex rules, in file order, after the default ones unless those are dropped. */
+    @JsonProperty("rules")
+    @JsonSetter(contentNulls = Nulls.FAIL)
+    List<RuleEntry> rules;
+
+    /** Rules only: the speed keywords, replacing the default ones; empty turns the speed rule off. */
+    @JsonProperty("speedKeywords")
+    @JsonDeserialize(contentUsing = Keyword.class)
+    @JsonSetter(contentNulls = Nulls.FAIL)
+    List<String> speedKeywords;
+
+    /** Rules only: phase tag value to tier, in file order, added to (or replacing) the default phases. */
+    @JsonProperty("phases")
+    @JsonDeserialize(contentUsing = TierValue.class)
+    @JsonSetter(contentNulls = Nulls.FAIL)
+    Map<String, ModelTier> phases;
+
+    /** Rules only: the budget tiers. */
+    @JsonProperty("budgetTiers")
+    BudgetTiers budgetTiers;
+
+    /** Rules only: the output assumed when a request sets none. */
+    @JsonProperty("defaultMaxOutputTokens")
+    @JsonDeserialize(using = PositiveInt.class)
+    Integer defaultMaxOutputTokens;
+
+    /** Rules only: the output the speed rule and the lowest budget tier cap a call at. */
+    @JsonProperty("reducedMaxOutputTokens")
+    @JsonDeserialize(using = PositiveInt.class)
+    Integer reducedMaxOutputTokens;
+
+    /** Scoring only: the weights of the four factors. */
+    @JsonProperty("weights")
+    Weights weights;
+
+    /** Scoring only: the output expected when a request sets none. */
+    @JsonProperty("defaultOutputTokens")
+    @JsonDeserialize(using = PositiveInt.class)
+    Integer defaultOutputTokens;
+  }
+
+  /** One entry of {@code selector.rules}: exactly one of {@code keywords} and {@code regex}. */
+  static final class RuleEntry {
+    /** The rule's name, shown in the selection's reason; required. */
+    @JsonProperty("name")
+    @JsonDeserialize(using = RuleName.class)
+    String name;
+
+    /** Words that fire the rule, matched whole and in any case. */
+    @JsonProperty("keywords")
+    @JsonDeserialize(contentUsing = Keyword.class)
+    @JsonSetter(contentNulls = Nulls.FAIL)
+    List<String> keywords;
+
+    /** A regular expression that fires the rule when found, in any case; compiled by the loader. */
+    @JsonProperty("regex")
+    @JsonDeserialize(using = RegexText.class)
+    String regex;
+
+    /** The tier the rule targets; required. */
+    @JsonProperty("tier")
+    @JsonDeserialize(using = TierValue.class)
+    ModelTier tier;
+  }
+
+  /** The {@code selector.budgetTiers} section; both keys are required. */
+  static final class BudgetTiers {
+    /** Above this share of the budget left, any model. */
+    @JsonProperty("anyAbove")
+    @JsonDeserialize(using = BudgetShare.class)
+    BigDecimal anyAbove;
+
+    /** Below this share of the budget left, the cheapest model. */
+    @JsonProperty("cheapestBelow")
+    @JsonDeserialize(using = BudgetShare.class)
+    BigDecimal cheapestBelow;
+  }
+
+  /** The {@code selector.weights} section; a weight left out keeps its default. */
+  static final class Weights {
+    /** The weight of capability fit. */
+    @JsonProperty("capability")
+    @JsonDeserialize(using = Weight.class)
+    Double capability;
+
+    /** The weight of expected cost. */
+    @JsonProperty("cost")
+    @JsonDeserialize(using = Weight.class)
+    Double cost;
+
+    /** The weight of observed latency. */
+    @JsonProperty("latency")
+    @JsonDeserialize(using = Weight.class)
+    Double latency;
+
+    /** The weight of observed success. */
+    @JsonProperty("success")
+    @JsonDeserialize(using = Weight.class)
+    Double success;
   }
 
   private static boolean isScalar(JsonToken token) {
@@ -514,6 +643,106 @@ final class ConfigFile {
     @Override
     RateLimit.OnLimit parse(String text) {
       return ConfigValues.onLimit(text);
+    }
+  }
+
+  /** A kind of selector. */
+  static final class SelectorTypeValue extends Scalar<SelectorSection.Type> {
+    private static final long serialVersionUID = 1L;
+
+    private SelectorTypeValue() {
+      super(SelectorSection.Type.class, ConfigValues.SELECTOR_TYPE_DESCRIPTION);
+    }
+
+    @Override
+    SelectorSection.Type parse(String text) {
+      return ConfigValues.selectorType(text);
+    }
+  }
+
+  /** A model tier. */
+  static final class TierValue extends Scalar<ModelTier> {
+    private static final long serialVersionUID = 1L;
+
+    private TierValue() {
+      super(ModelTier.class, ConfigValues.TIER_DESCRIPTION);
+    }
+
+    @Override
+    ModelTier parse(String text) {
+      return ConfigValues.tier(text);
+    }
+  }
+
+  /** A selector rule's name. */
+  static final class RuleName extends Scalar<String> {
+    private static final long serialVersionUID = 1L;
+
+    private RuleName() {
+      super(String.class, "a name for the rule, not blank");
+    }
+
+    @Override
+    String parse(String text) {
+      return ConfigValues.nonBlank(text);
+    }
+  }
+
+  /** A keyword of a selector rule, or a speed keyword. */
+  static final class Keyword extends Scalar<String> {
+    private static final long serialVersionUID = 1L;
+
+    private Keyword() {
+      super(String.class, "a word or phrase, not blank");
+    }
+
+    @Override
+    String parse(String text) {
+      return ConfigValues.nonBlank(text);
+    }
+  }
+
+  /** A selector rule's regular expression, as written; {@link ConfigLoader} compiles it, naming the rule if it fails. */
+  static final class RegexText extends Scalar<String> {
+    private static final long serialVersionUID = 1L;
+
+    private RegexText() {
+      super(String.class, "a regular expression, not blank");
+    }
+
+    @Override
+    String parse(String text) {
+      ConfigValues.nonBlank(text);
+      // Untrimmed: spaces at either end can be meant.
+      return text;
+    }
+  }
+
+  /** A share of a budget in [0, 1], as a fraction or a percentage. */
+  static final class BudgetShare extends Scalar<BigDecimal> {
+    private static final long serialVersionUID = 1L;
+
+    private BudgetShare() {
+      super(BigDecimal.class, ConfigValues.BUDGET_SHARE_DESCRIPTION);
+    }
+
+    @Override
+    BigDecimal parse(String text) {
+      return ConfigValues.budgetShare(text);
+    }
+  }
+
+  /** A selector weight of at least 0. */
+  static final class Weight extends Scalar<Double> {
+    private static final long serialVersionUID = 1L;
+
+    private Weight() {
+      super(Double.class, ConfigValues.WEIGHT_DESCRIPTION);
+    }
+
+    @Override
+    Double parse(String text) {
+      return ConfigValues.weight(text);
     }
   }
 

@@ -21,6 +21,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.ralex.api.ConfigurationException;
 import dev.ralex.api.ErrorDetails;
+import dev.ralex.api.ModelSelector;
+import dev.ralex.api.ModelTier;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -44,6 +46,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.PatternSyntaxException;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -110,6 +113,24 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *   type: journal                    # memory | journal
  *   directory: usage                 # journal only, required; resolved relative to the config file's directory
  *   flush: each                      # journal only: each | group
+ * selector:
+ *   type: rules                      # rules | scoring; without the section, the request's model, else the default
+ *   replaceDefaultRules: false       # rules only: true drops the default keyword rules
+ *   rules:                           # rules only; after the default rules unless those are dropped
+ *     - name: docs
+ *       keywords: [readme, docstring]  # whole words, any case; a rule has keywords or regex, not both
+ *       tier: cheap                  # cheap | balanced | strong
+ *     - name: security
+ *       regex: "\bCVE-\d+"         # found anywhere, in any case
+ *       tier: strong
+ *   speedKeywords: [yolo, urgent]    # rules only: replaces the defaults; [] turns the speed rule off
+ *   phases: {planning: strong, implementation: cheap, review: balanced}   # rules only
+ *   budgetTiers: {anyAbove: 40%, cheapestBelow: 10%}                      # rules only
+ *   defaultMaxOutputTokens: 4096     # rules only
+ *   reducedMaxOutputTokens: 1024     # rules only
+ *   # type: scoring takes instead:
+ *   # weights: {capability: 0.4, cost: 0.3, latency: 0.15, success: 0.15}
+ *   # defaultOutputTokens: 4096
  * }</pre>
  *
  * <p>The same in JSON: {@code {"defaultModel": "anthropic/claude-haiku-4-5", "providers": {"anthropic":
@@ -183,6 +204,37 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *       use or holding a corrupt journal is reported then; the {@link Ralex} built closes it, and so does a
  *       {@link Ralex.Builder#build()} that fails. Default: none, spend is kept in memory only and lost when the
  *       process ends.
+ *   <li>{@code selector}: the model selector ({@link Ralex.Builder#selector}). {@code type} is required: {@code
+ *       rules} ({@link RuleBasedSelector}) or {@code scoring} ({@link ScoringSelector}); the keys of the other type
+ *       are errors. Default: none, the request's model, else the default model, then {@code fallbackModels}.
+ *       <ul>
+ *         <li>{@code rules}: starts from the default rules, phases and budget tiers of {@link
+ *             RuleBasedSelector#builder()}. {@code replaceDefaultRules: true} drops the default keyword rules
+ *             ({@link RuleBasedSelector.Builder#clearRules()}); the speed keywords and phases stay. Each entry of
+ *             {@code rules} needs {@code name} (shown in the selection's reason), {@code tier} ({@code cheap},
+ *             {@code balanced} or {@code strong}) and exactly one of {@code keywords} (at least one word or
+ *             phrase, matched whole and in any case) and {@code regex} (a Java regular expression, found anywhere
+ *             in the last user message, in any case); the rules are added in file order, and the strongest tier
+ *             among those that match wins. {@code speedKeywords} replaces the speed keywords ({@code []} turns the
+ *             speed rule off). {@code phases} maps values of the {@code phase} tag (case-insensitive, so two that
+ *             differ only in case are an error) to tiers, adding to or replacing the default phases. {@code
+ *             budgetTiers} needs both {@code anyAbove} and {@code cheapestBelow}, shares of the budget left from 0
+ *             to 1, written like an alert threshold ({@code 0.4} or {@code 40%}), with {@code cheapestBelow} at
+ *             most {@code anyAbove}. {@code defaultMaxOutputTokens} (default: the top-level {@code
+ *             defaultMaxOutputTokens}, else 4096) is the output the selector assumes for context fit and prices
+ *             when a request sets none; {@code reducedMaxOutputTokens} (default 1024) the output the speed rule and
+ *             the lowest budget tier cap a call at.
+ *         <li>{@code scoring}: {@code weights} of {@code capability} (default 0.3), {@code cost} (0.3), {@code
+ *             latency} (0.1) and {@code success} (0.3), each at least 0 in plain decimal notation, at least one
+ *             above 0, scaled to sum to 1; a weight left out keeps its default. {@code defaultOutputTokens}
+ *             (default: the top-level {@code defaultMaxOutputTokens}, else 4096) is the output expected when a
+ *             request sets none.
+ *       </ul>
+ *       The same settings can be kept in a file of their own, read with {@link RuleBasedSelector#fromConfig(Path)}
+ *       or {@link ScoringSelector#fromConfig(Path)}: a YAML or JSON file holding what would be under {@code
+ *       selector:}, with {@code type} optional (if given, it must match), variables substituted as here, and the
+ *       same errors, whose key paths then start at the file's top level ({@code rules[1].regex}). The top-level
+ *       {@code defaultMaxOutputTokens} does not apply there.
  * </ul>
  *
  * <p>Durations are written {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or in ISO-8601 ({@code PT30S}).
@@ -215,7 +267,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * <h2>Errors</h2>
  *
  * <p>Every problem is a {@link ConfigurationException} naming the file, the line and column, and the key path
- * (such as {@code retry.maxRetries}, {@code circuitBreaker.minimumCalls} or {@code budgets[1].limit}); an
+ * (such as {@code retry.maxRetries}, {@code circuitBreaker.minimumCalls} or {@code budgets[1].limit}; for a
+ * regular expression that does not compile, {@code selector.rules[1].regex}, with the rule's name); an
  * unknown key's message lists the keys allowed where it stands. Messages never contain a configured value (it may
  * be a key, or come from the environment), only what the value must be. The file must be at most 1 MiB, hold one
  * YAML document or JSON value, repeat no key, nest at most 64 levels, and use no YAML aliases ({@code *name}).
@@ -305,7 +358,49 @@ final class ConfigLoader {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(environment, "environment");
     ConfigLoader loader = new ConfigLoader(file, environment);
-    return loader.toBuilder(loader.parse(factoryFor(file), read(file)));
+    return loader.toBuilder(loader.parse(factoryFor(file), read(file), ConfigFile.class,
+        "it needs at least 'providers', such as:\nproviders:\n  anthropic:\n    apiKey: ${ANTHROPIC_API_KEY}"));
+  }
+
+  /**
+   * Reads a selector file holding the keys of a {@code selector} section for {@code type: rules}, for {@link
+   * RuleBasedSelector#fromConfig(Path)}. {@code type} may be left out; if given, it must be {@code rules}.
+   *
+   * @param file a {@code .yaml}, {@code .yml} or {@code .json} file
+   * @param environment where {@code ${NAME}} references are looked up
+   * @throws ConfigurationException naming the file, line, column and key of the first problem
+   */
+  static RuleBasedSelector ruleBasedSelector(Path file, Function<String, String> environment) {
+    ConfigLoader loader = new ConfigLoader(file, environment);
+    return loader.rules(loader.selectorFile(ConfigFile.SelectorSection.Type.RULES), "", null);
+  }
+
+  /**
+   * Reads a selector file holding the keys of a {@code selector} section for {@code type: scoring}, for {@link
+   * ScoringSelector#fromConfig(Path)}. {@code type} may be left out; if given, it must be {@code scoring}.
+   *
+   * @param file a {@code .yaml}, {@code .yml} or {@code .json} file
+   * @param environment where {@code ${NAME}} references are looked up
+   * @throws ConfigurationException naming the file, line, column and key of the first problem
+   */
+  static ScoringSelector scoringSelector(Path file, Function<String, String> environment) {
+    ConfigLoader loader = new ConfigLoader(file, environment);
+    return loader.scoring(loader.selectorFile(ConfigFile.SelectorSection.Type.SCORING), "", null);
+  }
+
+  /** The selector file's content, whose {@code type}, if given, must be {@code expected}. */
+  private ConfigFile.SelectorSection selectorFile(ConfigFile.SelectorSection.Type expected) {
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(environment, "environment");
+    String name = expected == ConfigFile.SelectorSection.Type.RULES ? "rules" : "scoring";
+    ConfigFile.SelectorSection section = parse(factoryFor(file), read(file), ConfigFile.SelectorSection.class,
+        "it needs the settings of a selector, such as:\ntype: " + name);
+    if (section.type != null && section.type != expected) {
+      String reader = expected == ConfigFile.SelectorSection.Type.RULES ? "RuleBasedSelector" : "ScoringSelector";
+      throw error(parser.locationOf("type"), "'type' must be " + name + " in a file read by " + reader
+          + ".fromConfig; remove it, or read the file with the other selector's fromConfig");
+    }
+    return section;
   }
 
   private static JsonFactory factoryFor(Path file) {
@@ -343,7 +438,12 @@ final class ConfigLoader {
     }
   }
 
-  private ConfigFile parse(JsonFactory factory, byte[] content) {
+  /**
+   * Binds the file's content to {@code type}.
+   *
+   * @param empty what to say after "is empty; " when the file holds nothing
+   */
+  private <T> T parse(JsonFactory factory, byte[] content, Class<T> type, String empty) {
     try {
       parser = new ConfigEnvParser(factory.createParser(content), environment);
     } catch (IOException e) {
@@ -353,10 +453,9 @@ final class ConfigLoader {
     try {
       JsonToken first = parser.nextToken();
       if (first == null || first == JsonToken.VALUE_NULL) {
-        throw new ConfigurationException("configuration file " + file + " is empty; it needs at least "
-            + "'providers', such as:\nproviders:\n  anthropic:\n    apiKey: ${ANTHROPIC_API_KEY}");
+        throw new ConfigurationException("configuration file " + file + " is empty; " + empty);
       }
-      ConfigFile config = MAPPER.readValue(parser, ConfigFile.class);
+      T config = MAPPER.readValue(parser, type);
       if (parser.nextToken() != null) {
         throw error(parser.currentTokenLocation(), "holds more than one "
             + (factory == YAML ? "YAML document" : "JSON value") + "; a configuration file holds one map of settings");
@@ -610,6 +709,9 @@ final class ConfigLoader {
     if (config.escalateOnFailure != null) {
       builder.escalateOnFailure(config.escalateOnFailure);
     }
+    if (config.selector != null) {
+      builder.selector(selector(config.selector, config.defaultMaxOutputTokens));
+    }
     applyOverrides(builder, budgets);
     budgets.values().forEach(builder::budget);
     if (config.usageStore != null) {
@@ -653,8 +755,8 @@ final class ConfigLoader {
     require("usageStore", "type", section.type, ConfigValues.USAGE_STORE_TYPE_DESCRIPTION);
     if (section.type == ConfigFile.UsageStoreSection.Type.MEMORY) {
       // Settings a memory store would ignore are refused, as unknown keys are: the file meant something else.
-      journalOnly("directory", section.directory);
-      journalOnly("flush", section.flush);
+      onlyWithType("usageStore", "directory", "journal", section.directory);
+      onlyWithType("usageStore", "flush", "journal", section.flush);
       return UsageStore.inMemory(zone);
     }
     require("usageStore", "directory", section.directory, "the directory of the journal, created if missing");
@@ -682,12 +784,158 @@ final class ConfigLoader {
     }
   }
 
-  private void journalOnly(String key, Object value) {
+  /** Refuses a key set in a section whose {@code type} is not {@code type}: the file meant something else. */
+  private void onlyWithType(String section, String key, String type, Object value) {
     if (value != null) {
-      String path = "usageStore." + key;
-      throw error(parser.locationOf(path), "'" + path + "' applies only to type: journal; remove it, or set type: "
-          + "journal");
+      String path = at(section, key);
+      throw error(parser.locationOf(path), "'" + path + "' applies only to type: " + type + "; remove it, or set "
+          + "type: " + type);
     }
+  }
+
+  /** The key path of {@code key} in the section at {@code section}; a standalone selector file's is {@code ""}. */
+  private static String at(String section, String key) {
+    return section.isEmpty() ? key : section + "." + key;
+  }
+
+  /**
+   * The selector the {@code selector} section describes; {@code defaultMaxOutputTokens}, the file's top-level
+   * setting ({@code null} if absent), is the output it assumes unless the section sets its own.
+   */
+  private ModelSelector selector(ConfigFile.SelectorSection section, Integer defaultMaxOutputTokens) {
+    require("selector", "type", section.type, ConfigValues.SELECTOR_TYPE_DESCRIPTION);
+    return section.type == ConfigFile.SelectorSection.Type.RULES
+        ? rules(section, "selector", defaultMaxOutputTokens)
+        : scoring(section, "selector", defaultMaxOutputTokens);
+  }
+
+  /**
+   * A {@link RuleBasedSelector} from a selector section at key path {@code path} ({@code ""} for a standalone
+   * file); {@code defaultMaxOutputTokens}, if not {@code null}, applies unless the section sets its own.
+   */
+  private RuleBasedSelector rules(ConfigFile.SelectorSection section, String path, Integer defaultMaxOutputTokens) {
+    onlyWithType(path, "weights", "scoring", section.weights);
+    onlyWithType(path, "defaultOutputTokens", "scoring", section.defaultOutputTokens);
+    RuleBasedSelector.Builder rules = RuleBasedSelector.builder();
+    if (Boolean.TRUE.equals(section.replaceDefaultRules)) {
+      rules.clearRules();
+    }
+    if (section.rules != null) {
+      for (int i = 0; i < section.rules.size(); i++) {
+        rule(rules, section.rules.get(i), at(path, "rules[" + i + "]"));
+      }
+    }
+    if (section.speedKeywords != null) {
+      rules.speedKeywords(section.speedKeywords.toArray(new String[0]));
+    }
+    if (section.phases != null) {
+      phases(rules, section.phases, at(path, "phases"));
+    }
+    String tiersPath = at(path, "budgetTiers");
+    if (section.budgetTiers != null) {
+      require(tiersPath, "anyAbove", section.budgetTiers.anyAbove, "the share of the budget left above which any "
+          + "model may be chosen: " + ConfigValues.BUDGET_SHARE_DESCRIPTION);
+      require(tiersPath, "cheapestBelow", section.budgetTiers.cheapestBelow, "the share of the budget left below "
+          + "which the cheapest model is chosen: " + ConfigValues.BUDGET_SHARE_DESCRIPTION);
+      rules.budgetTiers(section.budgetTiers.anyAbove.doubleValue(), section.budgetTiers.cheapestBelow.doubleValue());
+    }
+    Integer output = section.defaultMaxOutputTokens != null ? section.defaultMaxOutputTokens : defaultMaxOutputTokens;
+    if (output != null) {
+      rules.defaultMaxOutputTokens(output);
+    }
+    if (section.reducedMaxOutputTokens != null) {
+      rules.reducedMaxOutputTokens(section.reducedMaxOutputTokens);
+    }
+    // The token counts are positive already, so only the budget tiers' order can fail the build.
+    return construct(section.budgetTiers != null ? tiersPath : path, rules::build);
+  }
+
+  private void rule(RuleBasedSelector.Builder rules, ConfigFile.RuleEntry entry, String path) {
+    require(path, "name", entry.name, "a name for the rule, shown in the selection's reason");
+    require(path, "tier", entry.tier, ConfigValues.TIER_DESCRIPTION);
+    if (entry.keywords != null && entry.regex != null) {
+      throw error(parser.locationOf(path), "'" + path + "' sets both 'keywords' and 'regex'; a rule has exactly "
+          + "one: make two rules");
+    }
+    if (entry.keywords == null && entry.regex == null) {
+      throw error(parser.locationOf(path), "'" + path + "' needs 'keywords' (a list of words, matched whole and in "
+          + "any case) or 'regex' (a regular expression, found in any case)");
+    }
+    if (entry.keywords != null) {
+      if (entry.keywords.isEmpty()) {
+        String keywordsPath = path + ".keywords";
+        throw error(parser.locationOf(keywordsPath), "'" + keywordsPath + "' must list at least one keyword");
+      }
+      rules.keywords(entry.name, entry.tier, entry.keywords.toArray(new String[0]));
+      return;
+    }
+    String regexPath = path + ".regex";
+    try {
+      rules.regex(entry.name, entry.regex, entry.tier);
+    } catch (PatternSyntaxException e) {
+      // The rule's name and the parser's description only when none of the rule came from the environment: the
+      // description can quote part of the expression.
+      if (!parser.variablesAt(path).isEmpty()) {
+        throw error(parser.locationOf(regexPath), "'" + regexPath + "' is not a valid regular expression; the "
+            + "reason is not shown because it could reveal values substituted from ${"
+            + String.join("}, ${", parser.variablesAt(path)) + "}");
+      }
+      throw error(parser.locationOf(regexPath), "'" + regexPath + "' (rule '" + entry.name + "') is not a valid "
+          + "regular expression: " + e.getDescription() + (e.getIndex() >= 0 ? " near index " + e.getIndex() : ""));
+    }
+  }
+
+  /** Adds the phases; their names are case-insensitive, so two that differ only in case are refused. */
+  private void phases(RuleBasedSelector.Builder rules, Map<String, ModelTier> phases, String path) {
+    Map<String, String> seen = new LinkedHashMap<>();
+    for (Map.Entry<String, ModelTier> phase : phases.entrySet()) {
+      String phasePath = path + "." + phase.getKey();
+      if (phase.getKey().isBlank()) {
+        throw error(parser.locationOf(path), "'" + path + "' has a blank phase name");
+      }
+      String previous = seen.putIfAbsent(phase.getKey().toLowerCase(Locale.ROOT), phasePath);
+      if (previous != null) {
+        throw error(parser.locationOf(phasePath), "'" + phasePath + "' is the same phase as '" + previous
+            + "' (phase names are case-insensitive); keep one");
+      }
+      rules.phase(phase.getKey(), phase.getValue());
+    }
+  }
+
+  /**
+   * A {@link ScoringSelector} from a selector section at key path {@code path} ({@code ""} for a standalone
+   * file); {@code defaultMaxOutputTokens}, if not {@code null}, applies unless the section sets its own.
+   */
+  private ScoringSelector scoring(ConfigFile.SelectorSection section, String path, Integer defaultMaxOutputTokens) {
+    onlyWithType(path, "replaceDefaultRules", "rules", section.replaceDefaultRules);
+    onlyWithType(path, "rules", "rules", section.rules);
+    onlyWithType(path, "speedKeywords", "rules", section.speedKeywords);
+    onlyWithType(path, "phases", "rules", section.phases);
+    onlyWithType(path, "budgetTiers", "rules", section.budgetTiers);
+    onlyWithType(path, "defaultMaxOutputTokens", "rules", section.defaultMaxOutputTokens);
+    onlyWithType(path, "reducedMaxOutputTokens", "rules", section.reducedMaxOutputTokens);
+    ScoringSelector.Builder scoring = ScoringSelector.builder();
+    ConfigFile.Weights weights = section.weights;
+    if (weights != null) {
+      if (weights.capability != null) {
+        scoring.capabilityWeight(weights.capability);
+      }
+      if (weights.cost != null) {
+        scoring.costWeight(weights.cost);
+      }
+      if (weights.latency != null) {
+        scoring.latencyWeight(weights.latency);
+      }
+      if (weights.success != null) {
+        scoring.successWeight(weights.success);
+      }
+    }
+    Integer output = section.defaultOutputTokens != null ? section.defaultOutputTokens : defaultMaxOutputTokens;
+    if (output != null) {
+      scoring.defaultOutputTokens(output);
+    }
+    // The weights are at least 0 and the token count positive already: only all weights at 0 can fail the build.
+    return construct(weights != null ? at(path, "weights") : path, scoring::build);
   }
 
   private static <T> T rethrow(ConfigurationException e) {
@@ -805,7 +1053,7 @@ final class ConfigLoader {
 
   private void require(String path, String key, Object value, String description) {
     if (value == null) {
-      throw error(parser.locationOf(path), "'" + path + "' needs '" + key + "': " + description);
+      throw error(parser.locationOf(path), subject(path) + " needs '" + key + "': " + description);
     }
   }
 
@@ -820,9 +1068,9 @@ final class ConfigLoader {
     } catch (IllegalArgumentException | NullPointerException e) {
       Set<String> variables = parser.variablesAt(path);
       if (variables.isEmpty()) {
-        throw error(parser.locationOf(path), "'" + path + "' is invalid: " + e.getMessage(), e);
+        throw error(parser.locationOf(path), subject(path) + " is invalid: " + e.getMessage(), e);
       }
-      throw error(parser.locationOf(path), "'" + path + "' is invalid; the reason is not shown because it "
+      throw error(parser.locationOf(path), subject(path) + " is invalid; the reason is not shown because it "
           + "could reveal values substituted from ${" + String.join("}, ${", variables) + "}");
     }
   }

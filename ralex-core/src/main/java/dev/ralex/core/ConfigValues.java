@@ -1,5 +1,6 @@
 package dev.ralex.core;
 
+import dev.ralex.api.ModelTier;
 import dev.ralex.api.ProviderConfig;
 import java.math.BigDecimal;
 import java.time.DateTimeException;
@@ -48,6 +49,19 @@ final class ConfigValues {
   /** What {@link #flushPolicy} accepts, for messages. */
   static final String FLUSH_DESCRIPTION = "each (force every record to disk on its own) or group (appends share "
       + "flushes)";
+
+  /** What {@link #budgetShare} accepts, for messages. */
+  static final String BUDGET_SHARE_DESCRIPTION = "a share of the budget from 0 to 1, written as a fraction such as "
+      + "0.4 or a percentage such as 40%";
+
+  /** What {@link #tier} accepts, for messages. */
+  static final String TIER_DESCRIPTION = "cheap, balanced or strong";
+
+  /** What {@link #selectorType} accepts, for messages. */
+  static final String SELECTOR_TYPE_DESCRIPTION = "rules or scoring";
+
+  /** What {@link #weight} accepts, for messages. */
+  static final String WEIGHT_DESCRIPTION = "a weight of at least 0 in plain decimal notation, such as 0.4 or 2";
 
   /** What {@link #percent} accepts, for messages. */
   static final String PERCENT_DESCRIPTION = "a percentage greater than 0 and at most 100, such as 50 or 12.5";
@@ -124,6 +138,30 @@ final class ConfigValues {
    * dropped, so {@code 0.80} and {@code 80%} both give {@code 0.8}.
    */
   static BigDecimal alertThreshold(String text) {
+    BigDecimal share = share(text);
+    if (share == null || share.signum() <= 0) {
+      throw new IllegalArgumentException(ALERT_THRESHOLD_DESCRIPTION);
+    }
+    return share;
+  }
+
+  /**
+   * A share of a budget in [0, 1], as the rule-based selector's budget tiers take it: written as an {@link
+   * #alertThreshold}, and unlike one it may be 0.
+   */
+  static BigDecimal budgetShare(String text) {
+    BigDecimal share = share(text);
+    if (share == null) {
+      throw new IllegalArgumentException(BUDGET_SHARE_DESCRIPTION);
+    }
+    return share;
+  }
+
+  /**
+   * A share in [0, 1], as a fraction in plain decimal notation ({@code 0.8}) or a percentage with its sign ({@code
+   * 80%}), read exactly and with trailing zeros dropped; {@code null} if the text is neither or out of range.
+   */
+  private static BigDecimal share(String text) {
     String v = text.trim();
     BigDecimal share = null;
     Matcher percentage = PERCENTAGE.matcher(v);
@@ -132,10 +170,48 @@ final class ConfigValues {
     } else if (FRACTION.matcher(v).matches()) {
       share = new BigDecimal(v);
     }
-    if (share == null || share.signum() <= 0 || share.compareTo(BigDecimal.ONE) > 0) {
-      throw new IllegalArgumentException(ALERT_THRESHOLD_DESCRIPTION);
+    if (share == null || share.compareTo(BigDecimal.ONE) > 0) {
+      return null;
     }
     return share.stripTrailingZeros();
+  }
+
+  /**
+   * A selector weight: a number of at least 0 in the plain decimal notation of fractions, read exactly and only
+   * then narrowed to the {@code double} the selector takes.
+   */
+  static double weight(String text) {
+    String v = text.trim();
+    if (!FRACTION.matcher(v).matches()) {
+      throw new IllegalArgumentException(WEIGHT_DESCRIPTION);
+    }
+    return new BigDecimal(v).doubleValue();
+  }
+
+  /** {@code cheap}, {@code balanced} or {@code strong}, in any case. */
+  static ModelTier tier(String text) {
+    switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "cheap":
+        return ModelTier.CHEAP;
+      case "balanced":
+        return ModelTier.BALANCED;
+      case "strong":
+        return ModelTier.STRONG;
+      default:
+        throw new IllegalArgumentException(TIER_DESCRIPTION);
+    }
+  }
+
+  /** {@code rules} or {@code scoring}, in any case. */
+  static ConfigFile.SelectorSection.Type selectorType(String text) {
+    switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "rules":
+        return ConfigFile.SelectorSection.Type.RULES;
+      case "scoring":
+        return ConfigFile.SelectorSection.Type.SCORING;
+      default:
+        throw new IllegalArgumentException(SELECTOR_TYPE_DESCRIPTION);
+    }
   }
 
   /** A boolean: true/yes/on/1 or false/no/off/0, in any case. */

@@ -12,6 +12,7 @@ import dev.ralex.api.RequestComplexity;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -89,6 +90,18 @@ public final class RuleBasedSelector implements ModelSelector {
   /** A selector with the default rules. */
   public static RuleBasedSelector defaults() {
     return builder().build();
+  }
+
+  /**
+   * Reads a selector from a YAML ({@code .yaml}, {@code .yml}) or JSON ({@code .json}) file holding the settings
+   * of a configuration file's {@code selector} section for {@code type: rules}, so that they can be kept in a
+   * file of their own; {@code type} may be left out. {@code ${ENV_VAR}} references are substituted as in {@link
+   * Ralex#fromConfig(Path)}. See the README for the format.
+   *
+   * @throws dev.ralex.api.ConfigurationException naming the file, line and key of the first problem
+   */
+  public static RuleBasedSelector fromConfig(Path file) {
+    return ConfigLoader.ruleBasedSelector(Objects.requireNonNull(file, "file"), System::getenv);
   }
 
   /** A builder holding the default rules, phases and budget tiers. */

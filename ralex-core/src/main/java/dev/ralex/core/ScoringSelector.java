@@ -14,6 +14,7 @@ import dev.ralex.api.Selection;
 import dev.ralex.api.TextBlock;
 import dev.ralex.api.ToolResultBlock;
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,6 +82,18 @@ public final class ScoringSelector implements ModelSelector {
     this.taskAnalyzer = b.taskAnalyzer;
     this.taskByCall = Lru.map(b.maxTrackedCalls);
     this.observed = Lru.map(b.maxTrackedStats);
+  }
+
+  /**
+   * Reads a selector from a YAML ({@code .yaml}, {@code .yml}) or JSON ({@code .json}) file holding the settings
+   * of a configuration file's {@code selector} section for {@code type: scoring}, so that they can be kept in a
+   * file of their own; {@code type} may be left out. {@code ${ENV_VAR}} references are substituted as in {@link
+   * Ralex#fromConfig(Path)}. See the README for the format.
+   *
+   * @throws dev.ralex.api.ConfigurationException naming the file, line and key of the first problem
+   */
+  public static ScoringSelector fromConfig(Path file) {
+    return ConfigLoader.scoringSelector(Objects.requireNonNull(file, "file"), System::getenv);
   }
 
   /** A selector with the default weights. */
