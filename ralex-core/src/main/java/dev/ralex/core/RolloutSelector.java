@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The score of an outcome is, by default, its quality ({@link Feedback#quality()}, the validator's verdict)
  * when known, else 1 for an answer and 0 for a failure; a {@link Rating} adds its quality as a sample. Pass a
- * learning selector's own reward with {@link Builder#score}.
+ * learning selector's own reward with {@link Builder#score}; with {@link Builder#judgeByRatings(boolean)} an
+ * answer counts only through its verdict or its rating.
  *
  * <p>With {@link Builder#shadow(boolean) shadow} on (the default), the candidate also sees every call the
  * baseline decides and every outcome, so a learning candidate learns from all the traffic (LinUCB learns each
@@ -75,6 +76,7 @@ public final class RolloutSelector implements ModelSelector {
   private final int guardMinSamples;
   private final int guardWindow;
   private final ToDoubleFunction<Feedback> score;
+  private final boolean ratingsJudge;
 
   private volatile double fraction;
   private volatile boolean killed;
@@ -124,6 +126,7 @@ public final class RolloutSelector implements ModelSelector {
     this.guardMinSamples = b.guardMinSamples;
     this.guardWindow = b.guardWindow;
     this.score = b.score;
+    this.ratingsJudge = b.ratingsJudge;
     this.fraction = b.fraction;
     this.killed = b.killed;
     this.guard = b.guard;
@@ -185,8 +188,10 @@ public final class RolloutSelector implements ModelSelector {
     Objects.requireNonNull(feedback, "feedback");
     forward(candidate, feedback, null);
     forward(baseline, feedback, null);
-    double s = score.applyAsDouble(feedback);
-    record(feedback.callId(), s);
+    if (ratingsJudge && feedback.succeeded() && feedback.quality().isEmpty()) {
+      return; // An answer without a verdict waits for its rating.
+    }
+    record(feedback.callId(), score.applyAsDouble(feedback));
   }
 
   @Override
@@ -331,6 +336,7 @@ public final class RolloutSelector implements ModelSelector {
     private int maxTrackedCalls = 10_000;
     private ToDoubleFunction<Feedback> score =
         f -> f.quality().orElse(f.succeeded() ? 1.0 : 0.0);
+    private boolean ratingsJudge;
 
     private Builder(ModelSelector candidate, ModelSelector baseline) {
       this.candidate = Objects.requireNonNull(candidate, "candidate");
@@ -396,6 +402,16 @@ public final class RolloutSelector implements ModelSelector {
     /** How an outcome is scored for the guard, in [0, 1]; by default its quality, else success. */
     public Builder score(ToDoubleFunction<Feedback> score) {
       this.score = Objects.requireNonNull(score, "score");
+      return this;
+    }
+
+    /**
+     * Whether the guard judges answers by their ratings alone: an answer with neither a validator's verdict nor
+     * a rating is then not counted as a success (failures still count as 0). Use it when callers {@code rate}
+     * most answers; off by default.
+     */
+    public Builder judgeByRatings(boolean on) {
+      this.ratingsJudge = on;
       return this;
     }
 
