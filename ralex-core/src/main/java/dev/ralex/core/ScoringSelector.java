@@ -47,7 +47,8 @@ import java.util.function.Function;
  * are scored; when none does, the one with the largest window is chosen and the reason says so. A model the
  * request names is chosen when it is a candidate. The others follow as fallbacks in order of score.
  *
- * <p>Success and latency are kept per (model, task type) from {@link #feedback(Feedback)}, in bounded maps; a
+ * <p>Success and latency are kept per (model, task type) from {@link #feedback(Feedback)} (an answer the
+ * validator rejected counts as a failure), in bounded maps; a
  * model without observations for the task type falls back to the pipeline's statistics in the routing context,
  * then to this selector's own observations of the model over all task types.
  *
@@ -263,7 +264,8 @@ public final class ScoringSelector implements ModelSelector {
   public void feedback(Feedback feedback) {
     Objects.requireNonNull(feedback, "feedback");
     String id = feedback.model().id();
-    boolean ok = feedback.succeeded();
+    // An answer counts as a success unless its validator rejected it (or judged it below 0.5).
+    boolean ok = feedback.succeeded() && !feedback.rejected() && feedback.quality().orElse(1.0) >= 0.5;
     double latency = feedback.latency().toNanos();
     synchronized (lock) {
       String type = taskByCall.get(feedback.callId());

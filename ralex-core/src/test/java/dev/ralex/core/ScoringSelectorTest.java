@@ -105,6 +105,24 @@ class ScoringSelectorTest {
   }
 
   @Test
+  void answersTheValidatorRejectedCountAsFailures() {
+    ScoringSelector bySuccess = ScoringSelector.builder()
+        .capabilityWeight(0).costWeight(0).latencyWeight(0).successWeight(1).build();
+    for (int i = 0; i < 10; i++) {
+      String id = "r" + i;
+      bySuccess.select(context(ChatRequest.of("hi"), 100, Map.of(), TWIN_A, TWIN_B));
+      // A answers but is rejected every time; B answers and is accepted.
+      bySuccess.feedback(new Feedback(id, TWIN_A, Optional.empty(), Duration.ofMillis(5), BigDecimal.ZERO,
+          Usage.ZERO, OptionalDouble.of(0.0), Optional.of("wrong")));
+      bySuccess.feedback(new Feedback(id, TWIN_B, Optional.empty(), Duration.ofMillis(5), BigDecimal.ZERO,
+          Usage.ZERO, OptionalDouble.of(1.0), Optional.empty()));
+    }
+    Selection s = bySuccess.select(context(ChatRequest.of("hi"), 100, Map.of(), TWIN_A, TWIN_B));
+    assertThat(s.model()).isEqualTo(TWIN_B);
+    assertThat(s.reason()).contains("(10 of 10");
+  }
+
+  @Test
   void noStatsNeverThrows() {
     ScoringSelector selector = ScoringSelector.create();
     Selection s = selector.select(context(0, TWIN_A));
