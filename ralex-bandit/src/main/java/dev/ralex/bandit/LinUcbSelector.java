@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * arm per model id, over the features of a {@link FeatureExtractor}, rewarded by a {@link RewardFunction}.
  *
  * <p>{@link #select} picks the candidate with the highest upper confidence bound (less the {@link Steering}'s
- * price, when one is set) and orders the other candidates by estimated value as fallbacks. It remembers the
+ * penalty, when one is set) and orders the other candidates by estimated value as fallbacks. It remembers the
  * call's features under its call id until the outcome is known:
  *
  * <ul>
@@ -119,11 +119,11 @@ public final class LinUcbSelector implements ModelSelector {
       ids.add(m.id());
     }
     List<LinUcb.Score> scores = bandit.scores(x, ids);
-    double price = steering.isActive() ? steering.price() : 0.0;
+    double multiplier = steering.isActive() ? steering.multiplier() : 0.0;
     double[] value = new double[scores.size()];
     int best = 0;
     for (int i = 0; i < scores.size(); i++) {
-      value[i] = scores.get(i).ucb() - (price == 0.0 ? 0.0 : price * steering.penalty(candidates.get(i), context));
+      value[i] = scores.get(i).ucb() - (multiplier == 0.0 ? 0.0 : multiplier * steering.penalty(candidates.get(i), context));
       if (value[i] > value[best]) {
         best = i;
       }
@@ -151,8 +151,8 @@ public final class LinUcbSelector implements ModelSelector {
     String reason = String.format(Locale.ROOT,
         "linucb: estimated value %.3f + exploration bonus %.3f = %.3f (%d pulls) among %d candidates",
         s.estimate(), s.bonus(), s.ucb(), s.pulls(), candidates.size());
-    if (price > 0.0) {
-      reason += String.format(Locale.ROOT, "; %s, price %.3f", steering, price);
+    if (multiplier > 0.0) {
+      reason += String.format(Locale.ROOT, "; %s, multiplier %.3f", steering, multiplier);
     }
     return new Selection(chosen, fallbacks, reason);
   }

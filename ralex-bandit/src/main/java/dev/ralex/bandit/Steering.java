@@ -11,22 +11,22 @@ import java.util.Objects;
 /**
  * Steers a {@link LinUcbSelector} towards a target on live traffic: a share of calls to strong-tier models, or a
  * mean spend per call. Rather than a raw threshold that means something different on every workload, it keeps
- * one price (a Lagrange multiplier) that it recalibrates online: each decision is made on {@code ucb - price *
- * penalty(model)}, and the price rises while traffic runs above the target and falls (never below 0) while it
- * runs below. A learned selector that meets the target at a lower price simply pays it less.
+ * one Lagrange multiplier that it recalibrates online: each decision is made on {@code ucb - multiplier *
+ * penalty(model)}, and the multiplier rises while traffic runs above the target and falls (never below 0) while
+ * it runs below.
  *
  * <ul>
- *   <li>{@link #strongShare(double)}: the penalty is 1 for a strong-tier model, else 0; the price moves after
- *       every decision by {@code step * (chosen strong ? 1 - share : -share)}.
+ *   <li>{@link #strongShare(double)}: the penalty is 1 for a strong-tier model, else 0; the multiplier moves
+ *       after every decision by {@code step * (chosen strong ? 1 - share : -share)}.
  *   <li>{@link #spendPerCall(BigDecimal)}: the penalty is a model's expected cost for the request (its price for
- *       the estimated input and the request's output limit, at most 4,096 tokens) over the target; the price
- *       moves after every billed attempt by {@code step * (cost / target - 1)}.
+ *       the estimated input and the request's output limit, at most 4,096 tokens) over the target; the
+ *       multiplier moves after every billed attempt by {@code step * (cost / target - 1)}.
  * </ul>
  *
- * <p>One instance steers one selector. Thread-safe: the price is updated under a lock.
+ * <p>One instance steers one selector. Thread-safe: the multiplier is updated under a lock.
  */
 public final class Steering {
-  /** The default step by which the price moves: small enough to settle, large enough to follow a drift. */
+  /** The default step by which the multiplier moves: small enough to settle, large enough to follow a drift. */
   public static final double DEFAULT_STEP = 0.01;
 
   private enum Kind { NONE, STRONG_SHARE, SPEND_PER_CALL }
@@ -38,7 +38,7 @@ public final class Steering {
   private final double share;
   private final BigDecimal spend;
   private final double step;
-  private double price; // guarded by this
+  private double multiplier; // guarded by this
   private long decisions; // guarded by this
   private long strongDecisions; // guarded by this
 
@@ -80,7 +80,7 @@ public final class Steering {
   }
 
   /**
-   * This steering with another step (default {@value #DEFAULT_STEP}); the price starts again at 0.
+   * This steering with another step (default {@value #DEFAULT_STEP}); the multiplier starts again at 0.
    *
    * @param step greater than 0 and at most 1
    */
@@ -96,9 +96,9 @@ public final class Steering {
     return kind != Kind.NONE;
   }
 
-  /** The current price of a unit of penalty, in reward units; 0 until traffic runs above the target. */
-  public synchronized double price() {
-    return price;
+  /** The current weight of a unit of penalty, in reward units; 0 until traffic runs above the target. */
+  public synchronized double multiplier() {
+    return multiplier;
   }
 
   /** The share of decisions so far that went to strong-tier models. */
@@ -106,7 +106,7 @@ public final class Steering {
     return decisions == 0 ? 0.0 : (double) strongDecisions / decisions;
   }
 
-  /** What choosing {@code model} for this request costs against the target, in units the price applies to. */
+  /** What choosing {@code model} for this request costs against the target, in units the multiplier applies to. */
   double penalty(ModelInfo model, RoutingContext context) {
     switch (kind) {
       case STRONG_SHARE:
@@ -129,7 +129,7 @@ public final class Steering {
       strongDecisions++;
     }
     if (kind == Kind.STRONG_SHARE) {
-      price = Math.max(0.0, price + step * ((strong ? 1.0 : 0.0) - share));
+      multiplier = Math.max(0.0, multiplier + step * ((strong ? 1.0 : 0.0) - share));
     }
   }
 
@@ -137,7 +137,7 @@ public final class Steering {
   synchronized void billed(BigDecimal cost) {
     if (kind == Kind.SPEND_PER_CALL) {
       double ratio = cost.divide(spend, MathContext.DECIMAL64).doubleValue();
-      price = Math.max(0.0, price + step * (Math.min(MAX_PENALTY, ratio) - 1.0));
+      multiplier = Math.max(0.0, multiplier + step * (Math.min(MAX_PENALTY, ratio) - 1.0));
     }
   }
 

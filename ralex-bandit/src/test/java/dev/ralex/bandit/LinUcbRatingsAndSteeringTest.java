@@ -215,7 +215,7 @@ class LinUcbRatingsAndSteeringTest {
         .add(CHEAP.pricing().costOf(Usage.of(1_000, 500)).multiply(BigDecimal.valueOf(1_000 - strong)));
     BigDecimal perCall = spent.divide(BigDecimal.valueOf(1_000));
     assertThat(perCall).isBetween(new BigDecimal("0.008"), new BigDecimal("0.012"));
-    assertThat(steered.steering().price()).isPositive();
+    assertThat(steered.steering().multiplier()).isPositive();
   }
 
   @Test

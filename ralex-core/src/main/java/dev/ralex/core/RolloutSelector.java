@@ -10,7 +10,6 @@ import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +74,7 @@ public final class RolloutSelector implements ModelSelector {
   private final double guardMargin;
   private final int guardMinSamples;
   private final int guardWindow;
-  private final ToDoubleFunction<Feedback> score;
+  private final Score score;
   private final boolean ratingsJudge;
 
   private volatile double fraction;
@@ -88,6 +87,13 @@ public final class RolloutSelector implements ModelSelector {
       new EnumMap<>(RequestComplexity.TaskType.class); // guarded by lock
 
   private record Decided(Policy policy, RequestComplexity.TaskType type) {}
+
+  /** How the guard scores an outcome, in [0, 1]; must be thread-safe. */
+  @FunctionalInterface
+  public interface Score {
+    /** The score of {@code feedback}. */
+    double of(Feedback feedback);
+  }
 
   /** The latest scores of one policy on one task type, in a ring. Guarded by the selector's lock. */
   private static final class Window {
@@ -191,7 +197,7 @@ public final class RolloutSelector implements ModelSelector {
     if (ratingsJudge && feedback.succeeded() && feedback.quality().isEmpty()) {
       return; // An answer without a verdict waits for its rating.
     }
-    record(feedback.callId(), score.applyAsDouble(feedback));
+    record(feedback.callId(), score.of(feedback));
   }
 
   @Override
@@ -334,8 +340,7 @@ public final class RolloutSelector implements ModelSelector {
     private int guardMinSamples = 30;
     private int guardWindow = 200;
     private int maxTrackedCalls = 10_000;
-    private ToDoubleFunction<Feedback> score =
-        f -> f.quality().orElse(f.succeeded() ? 1.0 : 0.0);
+    private Score score = f -> f.quality().orElse(f.succeeded() ? 1.0 : 0.0);
     private boolean ratingsJudge;
 
     private Builder(ModelSelector candidate, ModelSelector baseline) {
@@ -400,7 +405,7 @@ public final class RolloutSelector implements ModelSelector {
     }
 
     /** How an outcome is scored for the guard, in [0, 1]; by default its quality, else success. */
-    public Builder score(ToDoubleFunction<Feedback> score) {
+    public Builder score(Score score) {
       this.score = Objects.requireNonNull(score, "score");
       return this;
     }
