@@ -41,6 +41,13 @@ public interface LlmProvider extends AutoCloseable {
   }
 
   /**
+   * The provider's batch endpoint, if it has one (such as Anthropic's Message Batches API); empty by default.
+   */
+  default java.util.Optional<BatchSupport> batches() {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Sends one request to {@code model} and waits for the whole answer.
    *
    * @param model the model to call; its {@link ModelInfo#provider()} is this provider's id

@@ -295,6 +295,31 @@ public final class Ralex implements AutoCloseable {
   }
 
   /**
+   * Submits {@code items} as one batch to {@code modelId}'s provider (Anthropic's Message Batches API: half the
+   * price, answered within 24 hours). Each request is fitted by the context manager like a call, and its worst
+   * case at the batch price is reserved against every budget it falls under before anything is sent; see {@link
+   * Batch} for how results are recorded. The selector is not asked: the batch goes to the model named.
+   *
+   * <pre>{@code
+   * Batch batch = ralex.submitBatch("anthropic/claude-haiku-4-5", List.of(
+   *     BatchItem.of("q1", ChatRequest.of("Summarize ticket 1")),
+   *     BatchItem.of("q2", ChatRequest.of("Summarize ticket 2"))));
+   * for (BatchResult r : batch.awaitResults(Duration.ofHours(24))) { ... }
+   * }</pre>
+   *
+   * @throws dev.ralex.api.UnknownModelException if no configured provider serves the model
+   * @throws dev.ralex.api.InvalidRequestException if the provider has no batch endpoint, there are no items, or
+   *     a custom id repeats
+   * @throws dev.ralex.api.BudgetExceededException if the batch's worst case would overflow a budget; nothing is
+   *     sent and nothing stays reserved
+   * @throws LlmException if the provider refuses the batch; nothing stays reserved
+   */
+  public Batch submitBatch(String modelId, List<dev.ralex.api.BatchItem> items) {
+    ensureOpen();
+    return Batch.submit(this, modelId, items);
+  }
+
+  /**
    * Tells the selector what the caller thought of a call's answer, any time after the call returned (a user's
    * thumbs up, a score, whether the generated code passed its tests): the quality a learning selector such as
    * the LinUCB bandit weighs its models by. Matched to the call by {@link dev.ralex.api.Rating#callId()}; a

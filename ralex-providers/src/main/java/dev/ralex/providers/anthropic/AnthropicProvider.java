@@ -1,8 +1,8 @@
 package dev.ralex.providers.anthropic;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ralex.api.ApiKey;
+import dev.ralex.api.BatchSupport;
 import dev.ralex.api.Capability;
 import dev.ralex.api.ChatRequest;
 import dev.ralex.api.ChatResponse;
@@ -11,20 +11,18 @@ import dev.ralex.api.ErrorDetails;
 import dev.ralex.api.LlmException;
 import dev.ralex.api.LlmProvider;
 import dev.ralex.api.ModelInfo;
-import dev.ralex.api.RateLimitInfo;
 import dev.ralex.api.StreamHandle;
 import dev.ralex.api.StreamHandler;
 import dev.ralex.providers.internal.Bodies;
 import dev.ralex.providers.internal.Failures;
-import dev.ralex.providers.internal.Json;
 import dev.ralex.providers.internal.ProviderHttp;
 import dev.ralex.providers.internal.RateLimitHeaders;
-import dev.ralex.providers.internal.RetryHints;
 import dev.ralex.providers.internal.StreamingHttp;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -104,6 +102,7 @@ public final class AnthropicProvider implements LlmProvider {
   private final String authValue;
   private final String secret;
   private final Clock clock;
+  private final AnthropicBatches batches;
 
   private AnthropicProvider(Builder b) {
     if ((b.apiKey == null) == (b.authToken == null)) {
@@ -143,6 +142,7 @@ public final class AnthropicProvider implements LlmProvider {
     this.streaming = StreamingHttp.of(java.time.Duration.ofMillis(client.connectTimeoutMillis()),
         java.time.Duration.ofMillis(client.readTimeoutMillis()));
     this.clock = b.clock;
+    this.batches = new AnthropicBatches(this, client, base, authHeader, authValue, version);
   }
 
   /** A new builder. */
@@ -167,6 +167,23 @@ public final class AnthropicProvider implements LlmProvider {
     Set<Capability> capabilities = EnumSet.copyOf(catalogEntry.capabilities());
     capabilities.remove(Capability.SAMPLING_PARAMETERS);
     return catalogEntry.toBuilder().capabilities(capabilities).build();
+  }
+
+  /**
+   * Anthropic's Message Batches API: many requests at half the price, answered within 24 hours. Use it through
+   * {@code Ralex.submitBatch}, which checks, budgets and records batch calls like any other.
+   */
+  @Override
+  public Optional<BatchSupport> batches() {
+    return Optional.of(batches);
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  String secret() {
+    return secret;
   }
 
   /** The {@code anthropic-version} this provider sends. */
@@ -285,29 +302,19 @@ public final class AnthropicProvider implements LlmProvider {
 
   /** Reads a count_tokens answer, mapping an error as {@link #toResponse} does. */
   private int toTokenCount(int status, Headers headers, String body) {
-    String requestId = headers.get("request-id");
-    RateLimitInfo rateLimits = RateLimitHeaders.parse(headers, AnthropicResponses.RATE_LIMIT_PREFIX, clock);
-    ErrorDetails details = new ErrorDetails(ID, status, requestId, rateLimits);
-    if (status < 200 || status >= 300) {
-      throw AnthropicResponses.httpError(status, body, headers.get("content-type"),
-          RetryHints.retryAfter(headers, clock), details, secret);
-    }
-    JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw AnthropicResponses.malformed("the body is not valid JSON (" + e.getOriginalMessage() + ")", details, null);
-    }
-    if (root != null && root.isObject() && "error".equals(AnthropicResponses.text(root, "type"))) {
-      String type = AnthropicResponses.text(root.path("error"), "type");
-      throw AnthropicResponses.httpError(AnthropicResponses.statusOf(type), body, "application/json",
-          RetryHints.retryAfter(headers, clock), details, secret);
-    }
+    ErrorDetails details = details(status, headers);
+    JsonNode root = AnthropicResponses.json(status, headers, body, details, clock, secret);
     JsonNode tokens = root == null ? null : root.get("input_tokens");
     if (tokens == null || !tokens.canConvertToInt() || !tokens.isIntegralNumber() || tokens.intValue() < 0) {
       throw AnthropicResponses.malformed("the count has no non-negative integer input_tokens", details, null);
     }
     return tokens.intValue();
+  }
+
+  /** The details every exception of an exchange carries: provider, status, request id, rate limits. */
+  ErrorDetails details(int status, Headers headers) {
+    return new ErrorDetails(ID, status, headers.get("request-id"),
+        RateLimitHeaders.parse(headers, AnthropicResponses.RATE_LIMIT_PREFIX, clock));
   }
 
   /** A request for the non-blocking transport, with the same headers as {@link #httpRequest}. */
@@ -342,29 +349,9 @@ public final class AnthropicProvider implements LlmProvider {
 
   /** Maps a whole (non-streamed) response from its parts; an error body is already cut at its limit. */
   private ChatResponse toResponse(ModelInfo model, int status, Headers headers, String body) {
-    String requestId = headers.get("request-id");
-    RateLimitInfo rateLimits = RateLimitHeaders.parse(headers, AnthropicResponses.RATE_LIMIT_PREFIX, clock);
-    ErrorDetails details = new ErrorDetails(ID, status, requestId, rateLimits);
-    if (status < 200 || status >= 300) {
-      throw AnthropicResponses.httpError(status, body, headers.get("content-type"),
-          RetryHints.retryAfter(headers, clock), details, secret);
-    }
-    if (body.isBlank()) {
-      throw AnthropicResponses.malformed("HTTP " + status + " with an empty body", details, null);
-    }
-    JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw AnthropicResponses.malformed("the body is not valid JSON (" + e.getOriginalMessage() + ")", details, null);
-    }
-    if (root != null && root.isObject() && "error".equals(AnthropicResponses.text(root, "type"))) {
-      // An error object under a success status (some gateways do this): still an error, classified by its type.
-      String type = AnthropicResponses.text(root.path("error"), "type");
-      throw AnthropicResponses.httpError(AnthropicResponses.statusOf(type), body, "application/json",
-          RetryHints.retryAfter(headers, clock), details, secret);
-    }
-    return AnthropicResponses.message(root, model, requestId, rateLimits, body, details);
+    ErrorDetails details = details(status, headers);
+    JsonNode root = AnthropicResponses.json(status, headers, body, details, clock, secret);
+    return AnthropicResponses.message(root, model, details.requestId(), details.rateLimits(), body, details);
   }
 
   /** The base URL and the API version; never the credentials. */

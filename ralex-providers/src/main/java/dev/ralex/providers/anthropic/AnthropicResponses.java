@@ -33,6 +33,36 @@ final class AnthropicResponses {
   private AnthropicResponses() {}
 
   /**
+   * The JSON of a whole response's body, once the status says it is one: an error status, an error object under
+   * a success status (some gateways do this), an empty body and invalid JSON all throw, classified as the
+   * Messages API's errors are.
+   *
+   * @param body the body; for an error status, its prefix up to the error-body limit
+   */
+  static JsonNode json(int status, okhttp3.Headers headers, String body, ErrorDetails details,
+      java.time.Clock clock, String secret) {
+    if (status < 200 || status >= 300) {
+      throw httpError(status, body, headers.get("content-type"),
+          dev.ralex.providers.internal.RetryHints.retryAfter(headers, clock), details, secret);
+    }
+    if (body.isBlank()) {
+      throw malformed("HTTP " + status + " with an empty body", details, null);
+    }
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw malformed("the body is not valid JSON (" + e.getOriginalMessage() + ")", details, null);
+    }
+    if (root != null && root.isObject() && "error".equals(text(root, "type"))) {
+      String type = text(root.path("error"), "type");
+      throw httpError(statusOf(type), body, "application/json",
+          dev.ralex.providers.internal.RetryHints.retryAfter(headers, clock), details, secret);
+    }
+    return root;
+  }
+
+  /**
    * The response for a {@code message} object.
    *
    * @throws ProviderException if the message is not one (no content array, a malformed block)
