@@ -27,8 +27,8 @@ import java.util.function.Supplier;
 /**
  * Any Ralex {@link ModelSelector} (the rules, the scoring selector) under replay. The logged models become
  * {@link ModelInfo}s priced and tiered from the training data: each model's price per token is its mean cost
- * per training prompt over an assumed 1,000 tokens (only the order and ratios matter to a selector), and its
- * tier is its third by that price (cheapest third {@code CHEAP}, dearest third {@code STRONG}). Every prompt is
+ * per training prompt over an assumed 1,000 tokens (only the order and ratios matter to a selector), its id is
+ * prefixed with {@code replay/} when it names no provider, and its tier is its third by that price (cheapest third {@code CHEAP}, dearest third {@code STRONG}). Every prompt is
  * sent as one user message, analysed by the pipeline's {@link ComplexityAnalyzer} as in a live call. The outcome
  * of the chosen model is fed back as the pipeline would with a validator: quality 1 for a correct answer, and
  * quality 0 with a rejection for a wrong one. The warm start feeds every training prompt's outcome for every
@@ -81,7 +81,7 @@ public final class ModelSelectorReplay implements ReplaySelector {
       warmStart(new RouterBenchData(modelIds, List.of(), 0));
     }
     Selection s = selector.select(context(lastCallId = nextCallId(), prompt.text()));
-    return modelIds.indexOf(s.model().id());
+    return models.indexOf(s.model());
   }
 
   @Override
@@ -124,7 +124,9 @@ public final class ModelSelectorReplay implements ReplaySelector {
       // Dollars per prompt over 1,000 tokens, per million tokens.
       BigDecimal perMTok = BigDecimal.valueOf(total[i] / n).multiply(BigDecimal.valueOf(1_000_000))
           .divide(BigDecimal.valueOf(ASSUMED_TOKENS), 12, RoundingMode.HALF_EVEN);
-      out.add(ModelInfo.builder(ids.get(i))
+      // Ralex's model ids name a provider; the data's may not ("gpt-4-1106-preview").
+      String id = ids.get(i).contains("/") ? ids.get(i) : "replay/" + ids.get(i);
+      out.add(ModelInfo.builder(id)
           .contextWindow(1_000_000)
           .maxOutputTokens(4_096)
           .tier(tiers[i])

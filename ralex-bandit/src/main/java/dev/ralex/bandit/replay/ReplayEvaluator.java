@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.TreeMap;
 
 /**
  * Offline evaluation of model selectors on logged per-prompt outcomes (RouterBench CSV format).
@@ -22,22 +25,31 @@ import java.util.Random;
  * model's outcome. Results are averaged over the seeds. The baselines: always the cheapest model and always the
  * most accurate one (both chosen on the test data, in hindsight), a uniform random choice, the cheapest fixed
  * mix of two models reaching 95% of the best model's accuracy (fitted on the training data), and the per-prompt
- * oracle (the cheapest correct model; a reference, not a selector). The learned selectors are LinUCB at several
- * cost weights.
+ * oracle (the cheapest correct model; a reference, not a selector); and Ralex's own rules and scoring selectors
+ * ({@link ModelSelectorReplay}). The learned selectors are LinUCB at several
+ * cost weights and an {@link AgreementCascade}, a {@link ReplayPolicy} that may call several models per prompt
+ * (every call is charged; accuracy is that of the model whose answer it gives).
  *
  * <p>Run: {@code mvn -B -q -pl ralex-bandit exec:java -Dexec.mainClass=dev.ralex.bandit.replay.ReplayEvaluator
  * -Dexec.args="--train a.csv,b.csv --test c.csv --out result.json --seeds 5"}, or with {@code --data a.csv,b.csv
- * --split 0.5} for a seeded split of the given files into train and test. It prints a Markdown table and writes
- * the {@link Report} as JSON to {@code --out}.
+ * --split 0.5} for a seeded split of the given files into train and test. It prints a Markdown table and the
+ * cascade's fitted plan, writes the {@link Report} as JSON to {@code --out} and an HTML page with the quality-cost
+ * chart to {@code --html} ({@link HtmlReport}). {@code --format routellm} reads RouteLLM response files instead
+ * ({@link RouteLlmData}), {@code --exclude file.jsonl} dropping the prompts it lists.
  */
 public final class ReplayEvaluator {
   /** The default LinUCB cost weights (cost normalised so the dearest model's mean is 1). */
   public static final List<Double> DEFAULT_WEIGHTS = List.of(0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0);
 
+  /** The default {@link AgreementCascade} target: 96.5% of the best model's training accuracy. */
+  public static final List<Double> DEFAULT_CASCADE_TARGETS = List.of(0.965);
+
   private static final String USAGE = String.join("\n",
       "usage: ReplayEvaluator (--train A.csv[,B.csv...] --test C.csv[,...] | --data A.csv[,...] --split F)",
       "         [--out result.json] [--seeds N (5)] [--seed S (1)] [--split-seed S (42)]",
-      "         [--weights 0,0.1,0.25,0.5,1,2,4] [--alpha A (3)] [--lambda L (100)] [--buckets B (32)]");
+      "         [--weights 0,0.1,0.25,0.5,1,2,4] [--alpha A (3)] [--lambda L (100)] [--buckets B (32)]",
+      "         [--cascade 0.965[,T...] | none] [--format routerbench|routellm] [--exclude contaminated.jsonl]",
+      "         [--html report.html]");
 
   private ReplayEvaluator() {}
 
@@ -52,9 +64,19 @@ public final class ReplayEvaluator {
    * @param regret the cumulative regret against the per-prompt oracle: the test prompts the oracle answers
    *     correctly and the selector does not (the oracle answers every prompt some model answers)
    * @param extraCost {@code cost} minus the oracle's cost
+   * @param callsPerPrompt the mean number of models called per test prompt (1 for a single-choice selector)
+   * @param diagnostics the policy's own numbers, averaged over the seeds (a cascade's {@code escalationShare},
+   *     for one); empty for most
    */
   public record SelectorResult(String name, double accuracy, double cost, double accuracyShareOfBest,
-      double costShareOfBest, double regret, double extraCost) {}
+      double costShareOfBest, double regret, double extraCost, double callsPerPrompt,
+      Map<String, Double> diagnostics) {
+    /** Copies the diagnostics, sorted by name. */
+    public SelectorResult {
+      Objects.requireNonNull(name, "name");
+      diagnostics = Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(diagnostics, "diagnostics")));
+    }
+  }
 
   /**
    * One model's results on the test prompts.
@@ -84,12 +106,25 @@ public final class ReplayEvaluator {
       List<ModelResult> models) {}
 
   /**
+   * The cheapest selector on the test prompts whose accuracy reaches a share of the best single model's.
+   *
+   * @param accuracyTarget the share of the best model's accuracy to reach (0.95)
+   * @param selector the selector's name
+   * @param accuracyShareOfBest its accuracy over the best model's
+   * @param costShareOfBest its cost over the best model's
+   */
+  public record Cheapest(double accuracyTarget, String selector, double accuracyShareOfBest,
+      double costShareOfBest) {}
+
+  /**
    * The whole result.
    *
    * @param data what the run evaluated on
-   * @param selectors each selector's results, baselines first
+   * @param selectors each selector's results, baselines first, the oracle (a reference) last
+   * @param cheapestReaching95 the cheapest selector (not the oracle) reaching 95% of the best model's accuracy on
+   *     the test prompts, or null when none does
    */
-  public record Report(Summary data, List<SelectorResult> selectors) {}
+  public record Report(Summary data, List<SelectorResult> selectors, Cheapest cheapestReaching95) {}
 
   /**
    * Settings of a run.
@@ -100,17 +135,26 @@ public final class ReplayEvaluator {
    * @param alpha LinUCB's exploration weight
    * @param lambda LinUCB's ridge prior
    * @param buckets the hashed-word buckets of the features
+   * @param cascadeTargets the {@link AgreementCascade}s to run, by the share of the best model's training
+   *     accuracy each aims at (none: no cascade)
    */
-  public record Settings(int seeds, long seed, List<Double> weights, double alpha, double lambda, int buckets) {
+  public record Settings(int seeds, long seed, List<Double> weights, double alpha, double lambda, int buckets,
+      List<Double> cascadeTargets) {
     /** Validates. */
     public Settings {
       if (seeds < 1) {
         throw new IllegalArgumentException("seeds must be at least 1 but was " + seeds);
       }
       weights = List.copyOf(weights);
+      cascadeTargets = List.copyOf(cascadeTargets);
     }
 
-    /** Five seeds from 1, the default weights, LinUCB's defaults, 32 buckets. */
+    /** Settings with the default cascade target. */
+    public Settings(int seeds, long seed, List<Double> weights, double alpha, double lambda, int buckets) {
+      this(seeds, seed, weights, alpha, lambda, buckets, DEFAULT_CASCADE_TARGETS);
+    }
+
+    /** Five seeds from 1, the default weights, LinUCB's defaults, 32 buckets, the default cascade target. */
     public static Settings defaults() {
       return new Settings(5, 1, DEFAULT_WEIGHTS, 3.0, 100.0, 32);
     }
@@ -140,7 +184,7 @@ public final class ReplayEvaluator {
     Settings settings;
     try {
       List<String> known = List.of("train", "test", "data", "split", "split-seed", "out", "seeds", "seed",
-          "weights", "alpha", "lambda", "buckets");
+          "weights", "alpha", "lambda", "buckets", "cascade", "format", "exclude", "html");
       for (String k : opts.keySet()) {
         if (!known.contains(k)) {
           throw new IllegalArgumentException("unknown option --" + k);
@@ -150,7 +194,7 @@ public final class ReplayEvaluator {
         if (opts.containsKey("train") || opts.containsKey("test") || !opts.containsKey("split")) {
           throw new IllegalArgumentException("--data goes with --split and without --train/--test");
         }
-        List<RouterBenchData> parts = RouterBenchData.read(paths(opts.get("data")))
+        List<RouterBenchData> parts = read(paths(opts.get("data")), opts)
             .split(Double.parseDouble(opts.get("split")), Long.parseLong(opts.getOrDefault("split-seed", "42")));
         train = parts.get(0);
         test = parts.get(1);
@@ -158,31 +202,65 @@ public final class ReplayEvaluator {
         if (!opts.containsKey("train") || !opts.containsKey("test")) {
           throw new IllegalArgumentException("give --train and --test, or --data and --split");
         }
-        train = RouterBenchData.read(paths(opts.get("train")));
-        test = RouterBenchData.read(paths(opts.get("test")));
+        train = read(paths(opts.get("train")), opts);
+        test = read(paths(opts.get("test")), opts);
       }
       List<Double> weights = new ArrayList<>();
       for (String w : opts.getOrDefault("weights", "0,0.1,0.25,0.5,1,2,4").split(",")) {
         weights.add(Double.parseDouble(w.trim()));
       }
+      List<Double> targets = new ArrayList<>();
+      for (String t : opts.getOrDefault("cascade", "0.965").split(",")) {
+        if (!t.isBlank() && !t.trim().equals("none")) {
+          targets.add(Double.parseDouble(t.trim()));
+        }
+      }
       settings = new Settings(Integer.parseInt(opts.getOrDefault("seeds", "5")),
           Long.parseLong(opts.getOrDefault("seed", "1")), weights,
           Double.parseDouble(opts.getOrDefault("alpha", "3")),
           Double.parseDouble(opts.getOrDefault("lambda", "100")),
-          Integer.parseInt(opts.getOrDefault("buckets", "32")));
+          Integer.parseInt(opts.getOrDefault("buckets", "32")), targets);
     } catch (IllegalArgumentException e) {
       err.println(e.getMessage() + "\n" + USAGE);
       return 2;
     }
     Report report = evaluate(train, test, settings);
     out.print(markdown(report));
+    for (double t : settings.cascadeTargets()) {
+      AgreementCascade cascade = AgreementCascade.create(train.models(), t, settings.seed());
+      cascade.warmStart(train);
+      out.print(String.format(Locale.ROOT, "%n%s, as fitted on train:%n%s", cascade.name(), cascade.describe()));
+    }
     if (opts.containsKey("out")) {
       writeJson(report, Path.of(opts.get("out")));
+    }
+    if (opts.containsKey("html")) {
+      Files.writeString(Path.of(opts.get("html")), HtmlReport.render(report), StandardCharsets.UTF_8);
     }
     return 0;
   }
 
-  /** Evaluates the baselines and LinUCB at each of {@code settings}' weights. */
+  /** Reads {@code files} in the {@code --format} the options name, dropping {@code --exclude}'s prompts. */
+  private static RouterBenchData read(List<Path> files, Map<String, String> opts) throws IOException {
+    String format = opts.getOrDefault("format", "routerbench");
+    if (format.equals("routerbench")) {
+      if (opts.containsKey("exclude")) {
+        throw new IllegalArgumentException("--exclude goes with --format routellm");
+      }
+      return RouterBenchData.read(files);
+    }
+    if (format.equals("routellm")) {
+      java.util.Set<String> excluded = opts.containsKey("exclude")
+          ? RouteLlmData.readExcluded(Path.of(opts.get("exclude"))) : java.util.Set.of();
+      return RouteLlmData.read(files, RouteLlmData.DEFAULT_PRICES, excluded);
+    }
+    throw new IllegalArgumentException("unknown --format " + format + " (routerbench or routellm)");
+  }
+
+  /**
+   * Evaluates the baselines, LinUCB at each of {@code settings}' weights and an {@link AgreementCascade} at each
+   * of its targets.
+   */
   public static Report evaluate(RouterBenchData train, RouterBenchData test, Settings settings) {
     Objects.requireNonNull(train, "train");
     Objects.requireNonNull(test, "test");
@@ -215,11 +293,20 @@ public final class ReplayEvaluator {
         : String.format(Locale.ROOT, "best-mix (%s %.0f%% / %s %.0f%%)", models.get(mix.weak()),
             100 * (1 - mix.fraction()), models.get(mix.strong()), 100 * mix.fraction());
     factories.add(seed -> Baselines.mix(mixName, mix));
+    factories.add(seed -> new ModelSelectorReplay("rules", models, dev.ralex.core.RuleBasedSelector::defaults));
+    factories.add(seed -> new ModelSelectorReplay("scoring", models, dev.ralex.core.ScoringSelector::create));
     for (double w : settings.weights()) {
       factories.add(seed -> new LinUcbReplaySelector(models, w, settings.alpha(), settings.lambda(),
           settings.buckets()));
     }
-    return evaluate(train, test, factories, settings.seeds(), settings.seed(), mix);
+    List<ReplayPolicy.Factory> policies = new ArrayList<>();
+    for (ReplaySelector.Factory f : factories) {
+      policies.add(s -> ReplayPolicy.of(f.create(s)));
+    }
+    for (double t : settings.cascadeTargets()) {
+      policies.add(s -> AgreementCascade.create(models, t, s));
+    }
+    return evaluatePolicies(train, test, policies, settings.seeds(), settings.seed(), mix);
   }
 
   /**
@@ -229,6 +316,27 @@ public final class ReplayEvaluator {
    */
   public static Report evaluate(RouterBenchData train, RouterBenchData test, List<ReplaySelector.Factory> factories,
       int seeds, long seed, TwoModelMix mix) {
+    List<ReplayPolicy.Factory> policies = new ArrayList<>();
+    for (ReplaySelector.Factory f : factories) {
+      policies.add(s -> ReplayPolicy.of(f.create(s)));
+    }
+    return evaluatePolicies(train, test, policies, seeds, seed, mix);
+  }
+
+  /**
+   * Evaluates {@code factories}' policies over {@code seeds} seeded orders of the test prompts (seeds
+   * {@code seed}, {@code seed + 1}, ...), each policy fresh per pass: every call a policy makes is charged, and
+   * its accuracy is the correctness of the model whose answer it gives; {@code mix} (nullable) is reported in
+   * the summary.
+   */
+  public static Report evaluatePolicies(RouterBenchData train, RouterBenchData test,
+      List<ReplayPolicy.Factory> factories, int seeds, long seed, TwoModelMix mix) {
+    Objects.requireNonNull(train, "train");
+    Objects.requireNonNull(test, "test");
+    Objects.requireNonNull(factories, "factories");
+    if (seeds < 1) {
+      throw new IllegalArgumentException("seeds must be at least 1 but was " + seeds);
+    }
     List<String> models = test.models();
     List<RouterBenchData.Prompt> prompts = test.prompts();
     int n = prompts.size();
@@ -252,24 +360,42 @@ public final class ReplayEvaluator {
     double[] correctSum = new double[factories.size()];
     double[] costSum = new double[factories.size()];
     double[] regretSum = new double[factories.size()];
+    double[] callSum = new double[factories.size()];
+    List<Map<String, Double>> diagnostics = new ArrayList<>();
+    for (int f = 0; f < factories.size(); f++) {
+      diagnostics.add(new LinkedHashMap<>());
+    }
     for (int s = 0; s < seeds; s++) {
       long passSeed = seed + s;
       List<RouterBenchData.Prompt> order = new ArrayList<>(prompts);
       Collections.shuffle(order, new Random(passSeed));
       for (int f = 0; f < factories.size(); f++) {
-        ReplaySelector selector = factories.get(f).create(passSeed);
-        names[f] = selector.name();
-        selector.warmStart(train);
+        ReplayPolicy policy = factories.get(f).create(passSeed);
+        names[f] = policy.name();
+        policy.warmStart(train);
         for (RouterBenchData.Prompt p : order) {
-          int m = selector.choose(p);
+          PromptCalls calls = new PromptCalls(policy.name(), p);
+          int m = policy.answer(p, calls);
           if (m < 0 || m >= models.size()) {
-            throw new IllegalStateException(selector.name() + " chose model index " + m);
+            throw new IllegalStateException(policy.name() + " answered with model index " + m);
+          }
+          if (!calls.called(m)) {
+            throw new IllegalStateException(policy.name() + " answered with model " + models.get(m)
+                + " without calling it");
           }
           boolean ok = p.correct()[m];
           correctSum[f] += ok ? 1 : 0;
-          costSum[f] += p.cost()[m];
+          costSum[f] += calls.spent;
+          callSum[f] += calls.order.size();
           regretSum[f] += (p.correct()[p.oracle()] ? 1 : 0) - (ok ? 1 : 0);
-          selector.observe(p, m, ok, p.cost()[m]);
+          List<ReplayPolicy.Outcome> outcomes = new ArrayList<>();
+          for (int c : calls.order) {
+            outcomes.add(new ReplayPolicy.Outcome(c, p.correct()[c], p.cost()[c]));
+          }
+          policy.observe(p, List.copyOf(outcomes));
+        }
+        for (Map.Entry<String, Double> e : policy.diagnostics().entrySet()) {
+          diagnostics.get(f).merge(e.getKey(), e.getValue() / seeds, Double::sum);
         }
       }
     }
@@ -278,10 +404,10 @@ public final class ReplayEvaluator {
       double a = correctSum[f] / seeds / n;
       double cst = costSum[f] / seeds;
       results.add(new SelectorResult(names[f], a, cst, ratio(a, acc[best]), ratio(cst, cost[best]),
-          regretSum[f] / seeds, cst - oracleCost));
+          regretSum[f] / seeds, cst - oracleCost, callSum[f] / seeds / n, Map.copyOf(diagnostics.get(f))));
     }
     results.add(new SelectorResult("oracle (reference)", oracleCorrect / n, oracleCost,
-        ratio(oracleCorrect / n, acc[best]), ratio(oracleCost, cost[best]), 0.0, 0.0));
+        ratio(oracleCorrect / n, acc[best]), ratio(oracleCost, cost[best]), 0.0, 0.0, 1.0, Map.of()));
     List<ModelResult> perModel = new ArrayList<>();
     for (int m = 0; m < models.size(); m++) {
       perModel.add(new ModelResult(models.get(m), acc[m], cost[m]));
@@ -296,7 +422,44 @@ public final class ReplayEvaluator {
     }
     Summary summary = new Summary(train.prompts().size(), n, train.skipped() + test.skipped(), seeds,
         models.get(best), models.get(cheapest), oracleCorrect / n, oracleCost, mixInfo, perModel);
-    return new Report(summary, results);
+    SelectorResult cheapestAt95 = null;
+    for (SelectorResult r : results.subList(0, factories.size())) {
+      if (r.accuracyShareOfBest() >= 0.95 - 1e-12 && (cheapestAt95 == null || r.cost() < cheapestAt95.cost())) {
+        cheapestAt95 = r;
+      }
+    }
+    return new Report(summary, results, cheapestAt95 == null ? null
+        : new Cheapest(0.95, cheapestAt95.name(), cheapestAt95.accuracyShareOfBest(),
+            cheapestAt95.costShareOfBest()));
+  }
+
+  /** One prompt's calls: charges each model once and remembers the order. */
+  private static final class PromptCalls implements ReplayPolicy.Calls {
+    private final String policy;
+    private final RouterBenchData.Prompt prompt;
+    private final List<Integer> order = new ArrayList<>();
+    private double spent;
+
+    PromptCalls(String policy, RouterBenchData.Prompt prompt) {
+      this.policy = policy;
+      this.prompt = prompt;
+    }
+
+    @Override
+    public ReplayPolicy.Response call(int model) {
+      if (model < 0 || model >= prompt.cost().length) {
+        throw new IllegalStateException(policy + " called model index " + model);
+      }
+      if (!order.contains(model)) {
+        order.add(model);
+        spent += prompt.cost()[model];
+      }
+      return new ReplayPolicy.Response(model, prompt.response(model), prompt.cost()[model]);
+    }
+
+    boolean called(int model) {
+      return order.contains(model);
+    }
   }
 
   /** The report as a Markdown table, one row per selector. */
@@ -307,12 +470,25 @@ public final class ReplayEvaluator {
         + "model %s, cheapest %s.%n%n", d.trainPrompts(), d.testPrompts(), d.skippedRows(), d.seeds(),
         d.bestModel(), d.cheapestModel()));
     sb.append("| selector | accuracy | cost ($) | accuracy vs best | cost vs best | regret | extra cost vs oracle "
-        + "($) |\n");
-    sb.append("|---|---|---|---|---|---|---|\n");
+        + "($) | calls per prompt |\n");
+    sb.append("|---|---|---|---|---|---|---|---|\n");
     for (SelectorResult r : report.selectors()) {
-      sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.1f%% | %.1f%% | %.1f | %.3f |%n", r.name(),
-          r.accuracy(), r.cost(), 100 * r.accuracyShareOfBest(), 100 * r.costShareOfBest(), r.regret(),
-          r.extraCost()));
+      sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.1f%% | %.1f%% | %.1f | %.3f | %.2f |%n",
+          r.name(), r.accuracy(), r.cost(), 100 * r.accuracyShareOfBest(), 100 * r.costShareOfBest(), r.regret(),
+          r.extraCost(), r.callsPerPrompt()));
+    }
+    Cheapest c = report.cheapestReaching95();
+    sb.append(c == null
+        ? String.format(Locale.ROOT, "%nNo selector reaches 95%% of the best model's accuracy.%n")
+        : String.format(Locale.ROOT, "%nCheapest reaching 95%% of the best model's accuracy: %s (%.1f%% of its "
+            + "accuracy at %.1f%% of its cost).%n", c.selector(), 100 * c.accuracyShareOfBest(),
+            100 * c.costShareOfBest()));
+    for (SelectorResult r : report.selectors()) {
+      Double esc = r.diagnostics().get("escalationShare");
+      if (esc != null) {
+        sb.append(String.format(Locale.ROOT, "%s: %.2f calls per prompt, %.1f%% of prompts escalated.%n",
+            r.name(), r.callsPerPrompt(), 100 * esc));
+      }
     }
     return sb.toString();
   }

@@ -16,7 +16,9 @@ import java.util.Random;
  * Per-prompt outcomes of several models in the RouterBench CSV format: an unnamed index column, {@code sample_id},
  * {@code prompt}, {@code eval_name}, one 0/1 correctness column per model, {@code <model>|model_response},
  * {@code <model>|total_cost} and {@code oracle_model_to_route_to}. A model is a column that has a matching
- * {@code <model>|total_cost} column. Rows with an empty or NaN cell are skipped. Immutable.
+ * {@code <model>|total_cost} column. Rows with an empty or NaN cell are skipped. The
+ * {@code <model>|model_response} columns are optional: a prompt keeps each model's response text, or an empty
+ * string when the file has no such column. Immutable.
  *
  * @param models the models, in the first file's column order
  * @param prompts the usable rows
@@ -32,7 +34,8 @@ public record RouterBenchData(List<String> models, List<Prompt> prompts, int ski
       throw new IllegalArgumentException("no models");
     }
     for (Prompt p : prompts) {
-      if (p.correct().length != models.size() || p.cost().length != models.size()) {
+      if (p.correct().length != models.size() || p.cost().length != models.size()
+          || (!p.responses().isEmpty() && p.responses().size() != models.size())) {
         throw new IllegalArgumentException("prompt " + p.sampleId() + " does not have one outcome per model");
       }
     }
@@ -46,15 +49,33 @@ public record RouterBenchData(List<String> models, List<Prompt> prompts, int ski
    * @param evalName the task ({@code eval_name}); selectors must not look at it
    * @param correct per model (in {@link RouterBenchData#models()} order), whether its answer was correct
    * @param cost per model, the dollar cost of the request
+   * @param responses per model, its response text ({@code ""} when the file has none); empty when no model's
+   *     response is known
    */
-  public record Prompt(String sampleId, String text, String evalName, boolean[] correct, double[] cost) {
-    /** Checks for nulls. */
+  public record Prompt(String sampleId, String text, String evalName, boolean[] correct, double[] cost,
+      List<String> responses) {
+    /** Checks for nulls and copies the responses. */
     public Prompt {
       Objects.requireNonNull(sampleId, "sampleId");
       Objects.requireNonNull(text, "text");
       Objects.requireNonNull(evalName, "evalName");
       Objects.requireNonNull(correct, "correct");
       Objects.requireNonNull(cost, "cost");
+      responses = List.copyOf(Objects.requireNonNull(responses, "responses"));
+      if (!responses.isEmpty() && responses.size() != cost.length) {
+        throw new IllegalArgumentException("prompt " + sampleId + ": " + responses.size() + " responses for "
+            + cost.length + " models");
+      }
+    }
+
+    /** A prompt without response texts. */
+    public Prompt(String sampleId, String text, String evalName, boolean[] correct, double[] cost) {
+      this(sampleId, text, evalName, correct, cost, List.of());
+    }
+
+    /** The response text of {@code model}, or {@code ""} when it is not known. */
+    public String response(int model) {
+      return responses.isEmpty() ? "" : responses.get(model);
     }
 
     /** The cheapest correct model's index, or the cheapest model's when none is correct. */
@@ -123,6 +144,7 @@ public record RouterBenchData(List<String> models, List<Prompt> prompts, int ski
     List<String> models = new ArrayList<>();
     List<Integer> correctCols = new ArrayList<>();
     List<Integer> costCols = new ArrayList<>();
+    List<Integer> responseCols = new ArrayList<>();
     for (int c = 0; c < header.size(); c++) {
       String h = header.get(c);
       if (h.isEmpty() || h.contains("|") || c == sampleCol || c == promptCol || c == evalCol) {
@@ -133,8 +155,10 @@ public record RouterBenchData(List<String> models, List<Prompt> prompts, int ski
         models.add(h);
         correctCols.add(c);
         costCols.add(costCol);
+        responseCols.add(header.indexOf(h + "|model_response"));
       }
     }
+    boolean anyResponse = responseCols.stream().anyMatch(c -> c >= 0);
     if (models.isEmpty()) {
       throw new IllegalArgumentException("no model columns (a column X with a matching 'X|total_cost')");
     }
@@ -166,7 +190,13 @@ public record RouterBenchData(List<String> models, List<Prompt> prompts, int ski
         skipped++;
         continue;
       }
-      prompts.add(new Prompt(row.get(sampleCol), row.get(promptCol), row.get(evalCol), correct, cost));
+      List<String> responses = new ArrayList<>();
+      if (anyResponse) {
+        for (int col : responseCols) {
+          responses.add(col >= 0 ? row.get(col) : "");
+        }
+      }
+      prompts.add(new Prompt(row.get(sampleCol), row.get(promptCol), row.get(evalCol), correct, cost, responses));
     }
     return new RouterBenchData(models, prompts, skipped);
   }

@@ -44,6 +44,23 @@ class ReplayEvaluatorTest {
   }
 
   @Test
+  void keepsEachModelsResponseOrEmptyStringsWhenTheFileHasNone() {
+    List<SyntheticRouterBench.Row> rows = List.of(
+        new SyntheticRouterBench.Row("q1", "t", new int[] {1, 0}, new double[] {1, 2}, List.of("['A\\n']", "B")),
+        new SyntheticRouterBench.Row("q2", "t", new int[] {0, 1}, new double[] {1, 2}, List.of("x, \"y\"\nz", "C")));
+    RouterBenchData with = RouterBenchData.parse(Csv.parse(SyntheticRouterBench.csv(TWO, rows, true)));
+    assertThat(with.prompts()).extracting(p -> p.responses())
+        .containsExactly(List.of("['A\\n']", "B"), List.of("x, \"y\"\nz", "C"));
+    assertThat(with.prompts().get(1).response(0)).isEqualTo("x, \"y\"\nz");
+    RouterBenchData without = RouterBenchData.parse(Csv.parse(SyntheticRouterBench.csv(TWO, rows, false)));
+    assertThat(without.prompts()).hasSize(2).allSatisfy(p -> {
+      assertThat(p.responses()).isEmpty();
+      assertThat(p.response(1)).isEmpty();
+    });
+    assertThat(without.accuracy()).containsExactly(with.accuracy());
+  }
+
+  @Test
   void computesTheBaselinesExactlyOnATinyFile() {
     RouterBenchData data = RouterBenchData.parse(Csv.parse(tiny()));
     TwoModelMix mix = TwoModelMix.fit(data, 0.95);
@@ -122,14 +139,27 @@ class ReplayEvaluatorTest {
     assertThat(json.path("data").path("seeds").asInt()).isEqualTo(2);
     assertThat(json.path("data").path("models")).hasSize(3);
     JsonNode selectors = json.path("selectors");
-    assertThat(selectors).hasSize(4 + 2 + 1);
+    // baselines, the rules and scoring selectors, LinUCB weights, the cascade, the oracle
+    assertThat(selectors).hasSize(4 + 2 + 2 + 1 + 1);
+    assertThat(selectors.findValuesAsText("name")).contains("rules", "scoring");
     for (JsonNode s : selectors) {
       assertThat(s.path("name").isTextual()).isTrue();
       for (String field : List.of("accuracy", "cost", "accuracyShareOfBest", "costShareOfBest", "regret",
-          "extraCost")) {
+          "extraCost", "callsPerPrompt")) {
         assertThat(s.path(field).isNumber()).as(field).isTrue();
       }
+      assertThat(s.path("diagnostics").isObject()).isTrue();
     }
+    JsonNode cascade = selectors.get(8);
+    assertThat(cascade.path("name").asText()).startsWith("agreement-cascade");
+    assertThat(cascade.path("diagnostics").path("escalationShare").isNumber()).isTrue();
+    JsonNode cheapest = json.path("cheapestReaching95");
+    assertThat(cheapest.path("accuracyTarget").asDouble()).isEqualTo(0.95);
+    assertThat(cheapest.path("selector").isTextual()).isTrue();
+    assertThat(cheapest.path("accuracyShareOfBest").asDouble()).isGreaterThanOrEqualTo(0.95);
+    assertThat(cheapest.path("costShareOfBest").isNumber()).isTrue();
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("Cheapest reaching 95%",
+        "as fitted on train:");
   }
 
   @Test

@@ -10,16 +10,28 @@ final class SyntheticRouterBench {
 
   private SyntheticRouterBench() {}
 
-  /** One row: prompt, then per model correctness and cost. */
-  record Row(String prompt, String evalName, int[] correct, double[] cost) {}
+  /** One row: prompt, then per model correctness, cost and (null: a placeholder) response. */
+  record Row(String prompt, String evalName, int[] correct, double[] cost, List<String> responses) {
+    /** A row with placeholder responses. */
+    Row(String prompt, String evalName, int[] correct, double[] cost) {
+      this(prompt, evalName, correct, cost, null);
+    }
+  }
 
   /** RouterBench CSV for {@code rows} over {@code models}, every field quoted when it needs to be. */
   static String csv(List<String> models, List<Row> rows) {
+    return csv(models, rows, true);
+  }
+
+  /** As {@link #csv(List, List)}, with or without the {@code <model>|model_response} columns. */
+  static String csv(List<String> models, List<Row> rows, boolean withResponses) {
     StringBuilder sb = new StringBuilder();
     List<String> header = new ArrayList<>(List.of("", "sample_id", "prompt", "eval_name"));
     header.addAll(models);
-    for (String m : models) {
-      header.add(m + "|model_response");
+    if (withResponses) {
+      for (String m : models) {
+        header.add(m + "|model_response");
+      }
     }
     for (String m : models) {
       header.add(m + "|total_cost");
@@ -32,8 +44,10 @@ final class SyntheticRouterBench {
       for (int c : row.correct()) {
         cells.add(c < 0 ? "" : c + ".0");
       }
-      for (int m = 0; m < models.size(); m++) {
-        cells.add("Answer \"" + m + "\",\nwith a newline");
+      if (withResponses) {
+        for (int m = 0; m < models.size(); m++) {
+          cells.add(row.responses() == null ? "Answer \"" + m + "\",\nwith a newline" : row.responses().get(m));
+        }
       }
       for (double c : row.cost()) {
         cells.add(Double.isNaN(c) ? "NaN" : Double.toString(c));
@@ -61,6 +75,36 @@ final class SyntheticRouterBench {
           new int[] {translate ? 1 : 0, translate ? 0 : 1, big}, new double[] {0.0001, 0.0001, 0.002}));
     }
     return csv(MODELS, rows);
+  }
+
+  static final List<String> AGREEMENT_MODELS = List.of("cheap/a", "cheap/b", "big/oracle");
+
+  /**
+   * {@code n} four-choice prompts over {@link #AGREEMENT_MODELS} (costs $0.001, $0.001, $0.02): on a share
+   * {@code hard} of them both cheap models are wrong and give different letters, otherwise both are right; the big
+   * model is always right. Responses look like RouterBench's ({@code ['C\n']}).
+   */
+  static String agreement(int n, double hard, long seed) {
+    Random rng = new Random(seed);
+    String letters = "ABCD";
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int gold = rng.nextInt(4);
+      boolean isHard = rng.nextDouble() < hard;
+      int wrongA = (gold + 1 + rng.nextInt(3)) % 4;
+      int wrongB = wrongA;
+      while (wrongB == wrongA || wrongB == gold) {
+        wrongB = rng.nextInt(4);
+      }
+      String prompt = "Question " + i + ": which option is right?\nA) one\nB) two\nC) three\nD) four\n"
+          + "Print only a single choice from \"A\" or \"B\" or \"C\" or \"D\" without explanation.\nAnswer:";
+      char a = letters.charAt(isHard ? wrongA : gold);
+      char b = letters.charAt(isHard ? wrongB : gold);
+      rows.add(new Row(prompt, "quiz", new int[] {isHard ? 0 : 1, isHard ? 0 : 1, 1},
+          new double[] {0.001, 0.001, 0.02},
+          List.of("['" + a + "\\n']", "['" + b + "']", "['" + letters.charAt(gold) + "']")));
+    }
+    return csv(AGREEMENT_MODELS, rows);
   }
 
   private static void line(StringBuilder sb, List<String> cells) {
