@@ -43,7 +43,7 @@ class LinUcbRatingsAndSteeringTest {
 
   /** A clock the test moves by hand. */
   private static final class HandClock extends Clock {
-    private Instant now = Instant.parse("2026-11-26T00:00:00Z");
+    private volatile Instant now = Instant.parse("2026-11-26T00:00:00Z");
 
     void advance(Duration d) {
       now = now.plus(d);
@@ -138,6 +138,53 @@ class LinUcbRatingsAndSteeringTest {
     assertThat(events.get(1).source()).isEqualTo("rating");
     assertThat(events.get(1).quality()).isEqualTo(0.25);
     assertThat(events.get(1).model()).isEqualTo(second.model().id());
+  }
+
+  @Test
+  void concurrentDecisionsFeedbackAndRatingsLearnEveryCallExactlyOnce() throws Exception {
+    HandClock clock = new HandClock();
+    List<RalexEvent.SelectorLearned> events = new CopyOnWriteArrayList<>();
+    LinUcbSelector selector = LinUcbSelector.builder().awaitRatings(Duration.ofHours(1)).clock(clock)
+        .steering(Steering.strongShare(0.3))
+        .listener(new RalexListener() {
+          @Override
+          public void onSelectorLearned(RalexEvent.SelectorLearned event) {
+            events.add(event);
+          }
+        }).build();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int thread = t;
+        futures.add(pool.submit(() -> {
+          for (int i = 0; i < 250; i++) {
+            String id = "t" + thread + "-" + i;
+            Selection s = selector.select(context(id, i % 2 == 0 ? "draft an email" : "review the design", BOTH));
+            selector.feedback(answered(id, s.model()));
+            if (i % 5 != 0) {
+              selector.rated(Rating.thumbs(id, s.model() == STRONG));
+            }
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : futures) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    // One in five answers was never rated: still waiting until the hour is up.
+    assertThat(selector.pendingCalls()).isEqualTo(400);
+    clock.now = clock.now.plus(Duration.ofHours(2));
+    selector.select(context("last", "hello", BOTH));
+    assertThat(selector.pendingCalls()).isEqualTo(1); // Only the last decision, not yet answered.
+    assertThat(events).hasSize(2_000);
+    assertThat(events.stream().map(RalexEvent.SelectorLearned::callId).distinct().count()).isEqualTo(2_000);
+    assertThat(events.stream().filter(e -> e.source().equals("rating")).count()).isEqualTo(1_600);
+    long pulls = selector.stats().values().stream().mapToLong(LinUcb.ArmStats::pulls).sum();
+    assertThat(pulls).isEqualTo(2_000);
+    assertThat(selector.droppedFeedback()).isZero();
   }
 
   @Test
