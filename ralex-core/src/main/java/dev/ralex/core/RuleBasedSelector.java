@@ -1,6 +1,7 @@
 package dev.ralex.core;
 
 import dev.ralex.api.BudgetExceededException;
+import dev.ralex.api.Capability;
 import dev.ralex.api.ChatRequest;
 import dev.ralex.api.Feedback;
 import dev.ralex.api.ModelInfo;
@@ -42,7 +43,10 @@ import java.util.regex.Pattern;
  * A model the request names is honoured when it passes the constraints below.
  *
  * <p>Constraints, applied to the candidates before the choice: context fit (a model whose window cannot hold the
- * estimated input plus the output it would be asked for is skipped) and budget tiers on the share of the budget
+ * estimated input plus the output it would be asked for is skipped), capability tags (the request's {@value
+ * #NEEDS_TAG} tag, such as {@code "vision,long_context"}, keeps the models that have each capability, as far as
+ * any candidate has it; the pipeline already keeps only models that can take the request's tools and images) and
+ * budget tiers on the share of the budget
  * left (defaults: more than 40% any model, 10% to 40% cheap or free models only, under 10% the cheapest model,
  * nothing left: free models only, else {@link BudgetExceededException}). Fallbacks: the rest of the target tier
  * by price for this request, then the other tiers by distance from the target (stronger first on a tie).
@@ -58,6 +62,13 @@ import java.util.regex.Pattern;
 public final class RuleBasedSelector implements ModelSelector {
   /** The request tag naming the task phase. */
   public static final String PHASE_TAG = "phase";
+  /**
+   * The request tag naming capabilities the task needs, comma-separated: {@code tools}, {@code vision}, {@code
+   * thinking}, {@code caching}, {@code long_context} (a window of at least {@value #LONG_CONTEXT_TOKENS} tokens).
+   */
+  public static final String NEEDS_TAG = "needs";
+  /** The context window that counts as long for the {@code long_context} capability tag. */
+  public static final int LONG_CONTEXT_TOKENS = 200_000;
   /** The phase a rejected answer sends its conversation back to. */
   public static final String PLANNING = "planning";
 
@@ -145,6 +156,31 @@ public final class RuleBasedSelector implements ModelSelector {
     }
     if (pool.size() < candidates.size()) {
       notes.add((candidates.size() - pool.size()) + " models skipped: context too small");
+    }
+
+    // Capability tags: what the caller says the task needs, beyond what the request itself shows.
+    String needs = request.tags().get(NEEDS_TAG);
+    if (needs != null) {
+      List<String> missing = new ArrayList<>();
+      for (String need : needs.split(",")) {
+        String n = need.trim().toLowerCase(Locale.ROOT);
+        if (n.isEmpty()) {
+          continue;
+        }
+        java.util.function.Predicate<ModelInfo> has = capability(n);
+        if (has == null) {
+          notes.add("unknown capability '" + n + "' ignored");
+          continue;
+        }
+        List<ModelInfo> able = filter(pool, has);
+        if (able.isEmpty()) {
+          missing.add(n);
+        } else {
+          pool = able;
+        }
+      }
+      notes.add(missing.isEmpty() ? "needs " + needs.trim()
+          : "needs " + needs.trim() + " (no candidate has " + String.join(", ", missing) + ")");
     }
 
     // Budget tiers.
@@ -363,6 +399,24 @@ public final class RuleBasedSelector implements ModelSelector {
 
   private BigDecimal worstCase(RoutingContext context, ModelInfo m) {
     return m.pricing().worstCaseCost(context.estimatedInputTokens(), outputFor(context.request(), m));
+  }
+
+  /** What a capability tag asks of a model, or null for a tag this selector does not know. */
+  private static java.util.function.Predicate<ModelInfo> capability(String tag) {
+    switch (tag) {
+      case "tools":
+        return m -> m.has(Capability.TOOLS);
+      case "vision":
+        return m -> m.has(Capability.VISION);
+      case "thinking":
+        return m -> m.has(Capability.EXTENDED_THINKING);
+      case "caching":
+        return m -> m.has(Capability.PROMPT_CACHING);
+      case "long_context":
+        return m -> m.contextWindow() >= LONG_CONTEXT_TOKENS;
+      default:
+        return null;
+    }
   }
 
   private static List<ModelInfo> filter(List<ModelInfo> pool, java.util.function.Predicate<ModelInfo> keep) {

@@ -111,6 +111,30 @@ class RuleBasedSelectorTest {
   }
 
   @Test
+  void capabilityTagsKeepTheModelsThatHaveThem() {
+    ModelInfo seeing = CHEAP_A.toBuilder().capabilities(dev.ralex.api.Capability.TOOLS,
+        dev.ralex.api.Capability.VISION).build();
+    List<ModelInfo> pool = List.of(seeing, CHEAP_B, BAL, STRONG);
+    // "fix" asks for the cheap tier; the cheapest cheap model cannot see, so the one that can is chosen.
+    ChatRequest vision = ChatRequest.builder().addUserMessage("fix the caption").tag("needs", "vision").build();
+    Selection s = selector.select(ctx(vision, pool, 100, BudgetSnapshot.UNLIMITED, Map.of()));
+    assertThat(s.model()).isEqualTo(seeing);
+    assertThat(s.fallbacks()).isEmpty();
+    assertThat(s.reason()).contains("needs vision");
+    // Long context: only the strong model's 200,000-token window counts.
+    ChatRequest longContext = ChatRequest.builder().addUserMessage("fix the caption")
+        .tag("needs", "long_context, teleportation").build();
+    Selection l = selector.select(ctx(longContext, ALL, 100, BudgetSnapshot.UNLIMITED, Map.of()));
+    assertThat(l.model()).isEqualTo(STRONG);
+    assertThat(l.reason()).contains("unknown capability 'teleportation' ignored");
+    // A capability no candidate has is reported, and the choice goes on without it.
+    ChatRequest thinking = ChatRequest.builder().addUserMessage("fix the caption").tag("needs", "thinking").build();
+    Selection t = selector.select(ctx(thinking, ALL, 100, BudgetSnapshot.UNLIMITED, Map.of()));
+    assertThat(t.model()).isEqualTo(CHEAP_B);
+    assertThat(t.reason()).contains("no candidate has thinking");
+  }
+
+  @Test
   void aRejectedImplementationSendsTheConversationBackToPlanningUntilAnAnswerIsAccepted() {
     RuleBasedSelector rules = RuleBasedSelector.defaults();
     Selection impl = rules.select(inConversation("c1", "implementation"));
