@@ -3,7 +3,6 @@ package dev.ralex.bandit.replay;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,21 +53,7 @@ public final class RouteLlmData {
    */
   public static RouterBenchData read(List<Path> files, Map<String, Price> prices, Set<String> excluded)
       throws IOException {
-    Objects.requireNonNull(files, "files");
-    if (files.isEmpty()) {
-      throw new IllegalArgumentException("no files");
-    }
-    List<RouterBenchData> parts = new ArrayList<>();
-    for (Path f : files) {
-      try (Reader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-        try {
-          parts.add(parse(Csv.read(in), prices, excluded, f.getFileName().toString()));
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(f + ": " + e.getMessage(), e);
-        }
-      }
-    }
-    return RouterBenchData.concat(parts);
+    return RouterBenchData.readEach(files, (records, fileName) -> parse(records, prices, excluded, fileName));
   }
 
   /**

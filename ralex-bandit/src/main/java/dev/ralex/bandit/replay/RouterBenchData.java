@@ -101,6 +101,16 @@ public record RouterBenchData(List<String> models, List<Prompt> prompts, int ski
 
   /** Reads and concatenates {@code files}, which must have the same models. */
   public static RouterBenchData read(List<Path> files) throws IOException {
+    return readEach(files, (records, fileName) -> parse(records));
+  }
+
+  /**
+   * Parses each file's CSV records with {@code parser} (given the records and the file's name) and concatenates
+   * the parts; a file that does not parse is named in the exception.
+   */
+  static RouterBenchData readEach(List<Path> files,
+      java.util.function.BiFunction<List<List<String>>, String, RouterBenchData> parser) throws IOException {
+    java.util.Objects.requireNonNull(files, "files");
     if (files.isEmpty()) {
       throw new IllegalArgumentException("no files");
     }
@@ -108,7 +118,7 @@ public record RouterBenchData(List<String> models, List<Prompt> prompts, int ski
     for (Path f : files) {
       try (Reader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
         try {
-          parts.add(parse(Csv.read(in)));
+          parts.add(parser.apply(Csv.read(in), f.getFileName().toString()));
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException(f + ": " + e.getMessage(), e);
         }
