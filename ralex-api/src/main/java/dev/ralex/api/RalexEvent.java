@@ -333,4 +333,24 @@ public sealed interface RalexEvent {
       Objects.requireNonNull(source, "source");
     }
   }
+
+  /**
+   * A stream delivered its first content (text, thinking or a tool call): the time to first chunk that users of a
+   * streamed answer wait through. Fired once per call, on the attempt that delivered.
+   *
+   * @param callId the call's id
+   * @param model the model that is answering
+   * @param sinceCallStart from the start of the call, retries and waits included
+   * @param sinceAttemptStart from the start of this attempt
+   */
+  record FirstChunk(String callId, ModelInfo model, Duration sinceCallStart, Duration sinceAttemptStart)
+      implements RalexEvent {
+    /** Validates the event. */
+    public FirstChunk {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(sinceCallStart, "sinceCallStart");
+      Objects.requireNonNull(sinceAttemptStart, "sinceAttemptStart");
+    }
+  }
 }

@@ -95,4 +95,9 @@ public interface RalexListener {
   default void onSelectorLearned(RalexEvent.SelectorLearned event) {
     onEvent(event);
   }
+
+  /** A stream delivered its first content. */
+  default void onFirstChunk(RalexEvent.FirstChunk event) {
+    onEvent(event);
+  }
 }

@@ -646,27 +646,40 @@ final class Call {
 
     // StreamHandler: the provider's view of this attempt.
 
+    /** Marks content as delivered; the first time, reports how long it took (callbacks never overlap). */
+    private void firstChunk() {
+      if (delivered) {
+        return;
+      }
+      delivered = true;
+      if (!ralex.listeners.isEmpty()) {
+        Instant now = ralex.clock.instant();
+        ralex.listeners.fire(new RalexEvent.FirstChunk(callId, model, Duration.between(Call.this.startedAt, now),
+            Duration.between(startedAt, now)));
+      }
+    }
+
     @Override
     public void onTextDelta(String text) {
-      delivered = true;
+      firstChunk();
       deliver(() -> userHandler.onTextDelta(text));
     }
 
     @Override
     public void onThinkingDelta(String thinking) {
-      delivered = true;
+      firstChunk();
       deliver(() -> userHandler.onThinkingDelta(thinking));
     }
 
     @Override
     public void onToolInputDelta(int blockIndex, String partialJson) {
-      delivered = true;
+      firstChunk();
       deliver(() -> userHandler.onToolInputDelta(blockIndex, partialJson));
     }
 
     @Override
     public void onToolUse(ToolUseBlock toolUse) {
-      delivered = true;
+      firstChunk();
       deliver(() -> userHandler.onToolUse(toolUse));
     }
 

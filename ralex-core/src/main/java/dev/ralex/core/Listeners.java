@@ -65,6 +65,8 @@ final class Listeners {
       l.onRated(e);
     } else if (event instanceof RalexEvent.SelectorLearned e) {
       l.onSelectorLearned(e);
+    } else if (event instanceof RalexEvent.FirstChunk e) {
+      l.onFirstChunk(e);
     } else {
       l.onEvent(event);
     }

@@ -3,6 +3,7 @@ package dev.ralex.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ralex.api.ChatRequest;
+import dev.ralex.api.RalexEvent;
 import dev.ralex.api.ChatResponse;
 import dev.ralex.api.ContentBlock;
 import dev.ralex.api.ErrorDetails;
@@ -152,6 +153,31 @@ class RalexStreamTest {
     }
     assertThat(recorder.seen).containsExactly("text Hel", "text lo", "usage 2", "complete Hello");
     assertThat(provider.modelsCalled).hasSize(2);
+  }
+
+  @Test
+  void theFirstChunkIsReportedOnceWithTheWaitSinceTheCallAndSinceTheAttempt() throws Exception {
+    StreamingProvider provider = new StreamingProvider(Script.FAIL_BEFORE_CONTENT, Script.ANSWER);
+    List<RalexEvent.FirstChunk> firsts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Ralex ralex = Ralex.builder().provider(provider)
+        .catalog(ModelCatalog.of(List.of(TestModels.SMALL, TestModels.LARGE)))
+        .clock(clock).sleeper(sleeper).zone(ZoneOffset.UTC)
+        .retryPolicy(RetryPolicy.builder().jitter(() -> 0.5).build())
+        .listener(new dev.ralex.api.RalexListener() {
+          @Override
+          public void onFirstChunk(RalexEvent.FirstChunk event) {
+            firsts.add(event);
+          }
+        })
+        .build()) {
+      ralex.stream(ChatRequest.of("hi"), new Recorder()).completion().get(10, TimeUnit.SECONDS);
+    }
+    // The retry waited half of the 1 s base on the manual clock; the second attempt delivered at once.
+    assertThat(firsts).singleElement().satisfies(e -> {
+      assertThat(e.model()).isEqualTo(TestModels.SMALL);
+      assertThat(e.sinceCallStart()).isEqualTo(java.time.Duration.ofMillis(500));
+      assertThat(e.sinceAttemptStart()).isZero();
+    });
   }
 
   @Test

@@ -112,12 +112,14 @@ import org.slf4j.LoggerFactory;
  * call in flight, up to {@value #MAX_TRACKED_CALLS} calls at once, and forgets it when the call ends; calls beyond
  * that are still measured, with {@code none} for a failed call's model.
  *
- * <p>Not measured yet: the time to a stream's first chunk (the conventions' {@code
- * gen_ai.client.operation.time_to_first_chunk}), for which Ralex publishes no event.
+ * <p>Streams also record {@value #TIME_TO_FIRST_CHUNK}: from the start of the call to its first content (text,
+ * thinking or a tool call), retries and waits included.
  */
 public final class RalexMetrics implements RalexListener {
   /** A call's duration: timer, OpenTelemetry's GenAI client operation duration. */
   public static final String OPERATION_DURATION = "gen_ai.client.operation.duration";
+  /** From a streamed call's start to its first content: timer, OpenTelemetry's GenAI time to first chunk. */
+  public static final String TIME_TO_FIRST_CHUNK = "gen_ai.client.operation.time_to_first_chunk";
   /** Tokens of each billed attempt: distribution summary, OpenTelemetry's GenAI client token usage. */
   public static final String TOKEN_USAGE = "gen_ai.client.token.usage";
   /** Calls ended, by outcome: counter. */
@@ -267,6 +269,17 @@ public final class RalexMetrics implements RalexListener {
     try {
       counter(ESCALATIONS, "Moves to a stronger model after an answer was rejected or a model failed", null,
           "from", event.from().id(), "to", event.to().id()).increment();
+    } catch (RuntimeException e) {
+      failed(event, e);
+    }
+  }
+
+  @Override
+  public void onFirstChunk(RalexEvent.FirstChunk event) {
+    try {
+      ModelInfo model = event.model();
+      timer(TIME_TO_FIRST_CHUNK, "Time from the start of a streamed call to its first content", DURATION_SLOS,
+          OPERATION_NAME, CHAT, PROVIDER, model.provider(), REQUEST_MODEL, model.id()).record(event.sinceCallStart());
     } catch (RuntimeException e) {
       failed(event, e);
     }

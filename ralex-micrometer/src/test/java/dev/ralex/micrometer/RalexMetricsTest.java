@@ -83,6 +83,25 @@ class RalexMetricsTest {
   }
 
   @Test
+  void aStreamRecordsItsTimeToFirstChunkOnceAndABlockingCallNone() throws Exception {
+    try (Ralex ralex = ralex(RalexMetrics.of(registry)).build()) {
+      ralex.chat(ChatRequest.of(SECRET_PROMPT));
+      assertThat(registry.find(RalexMetrics.TIME_TO_FIRST_CHUNK).meters()).isEmpty();
+      ChatResponse streamed = ralex.stream(ChatRequest.of(SECRET_PROMPT), new dev.ralex.api.StreamHandler() {
+        @Override
+        public void onComplete(ChatResponse response) {}
+
+        @Override
+        public void onError(dev.ralex.api.LlmException error) {}
+      }).completion().get(10, TimeUnit.SECONDS);
+      Timer ttfc = registry.get(RalexMetrics.TIME_TO_FIRST_CHUNK).tags("gen_ai.request.model", "test/small",
+          "gen_ai.provider.name", "test", "gen_ai.operation.name", "chat").timer();
+      assertThat(ttfc.count()).isEqualTo(1);
+      assertThat(ttfc.totalTime(TimeUnit.NANOSECONDS)).isLessThanOrEqualTo(streamed.latency().toNanos());
+    }
+  }
+
+  @Test
   void successfulCallsRecordTheirDurationTokensCostAttemptsAndOutcome() {
     List<ChatResponse> answers = new ArrayList<>();
     try (Ralex ralex = ralex(RalexMetrics.of(registry)).build()) {

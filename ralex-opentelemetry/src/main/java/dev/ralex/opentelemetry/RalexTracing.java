@@ -107,7 +107,8 @@ import org.slf4j.LoggerFactory;
  * WARN the first time, then at DEBUG) and the call goes on.
  *
  * <p>Not traced: conversations' history repairs (they belong to no call), ratings and selector learning (they come
- * after the call's span has ended), and the time to a stream's first chunk, for which Ralex publishes no event.
+ * after the call's span has ended). A stream's first content is a {@code ralex.first_chunk} event on the call
+ * span, with the milliseconds since the call and since the attempt started.
  */
 public final class RalexTracing implements RalexListener {
   /** The instrumentation scope name of the tracer {@link #of(OpenTelemetry)} gets. */
@@ -366,6 +367,15 @@ public final class RalexTracing implements RalexListener {
         ? Attributes.of(FROM, event.from().id(), TO, event.to().id(),
             AttributeKey.stringKey("ralex.escalation.reason"), event.reason())
         : Attributes.of(FROM, event.from().id(), TO, event.to().id()), null);
+  }
+
+  @Override
+  public void onFirstChunk(RalexEvent.FirstChunk event) {
+    addCallEvent(event, "ralex.first_chunk", Attributes.builder()
+        .put(REQUEST_MODEL, event.model().id())
+        .put("ralex.since_call_ms", event.sinceCallStart().toMillis())
+        .put("ralex.since_attempt_ms", event.sinceAttemptStart().toMillis())
+        .build(), null);
   }
 
   @Override

@@ -87,6 +87,26 @@ class RalexTracingTest {
   }
 
   @Test
+  void aStreamsFirstChunkIsAnEventOnTheCallSpan() throws Exception {
+    try (Ralex ralex = ralex(tracing()).build()) {
+      ralex.stream(ChatRequest.of("hello"), new dev.ralex.api.StreamHandler() {
+        @Override
+        public void onComplete(dev.ralex.api.ChatResponse response) {}
+
+        @Override
+        public void onError(dev.ralex.api.LlmException error) {}
+      }).completion().get(10, TimeUnit.SECONDS);
+    }
+    SpanData call = callSpan();
+    assertThat(call.getEvents()).extracting(EventData::getName).containsExactly("ralex.first_chunk");
+    EventData first = call.getEvents().get(0);
+    assertThat(first.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("gen_ai.request.model")))
+        .isEqualTo("test/small");
+    assertThat(first.getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey("ralex.since_call_ms")))
+        .isNotNull().isGreaterThanOrEqualTo(0L);
+  }
+
+  @Test
   void aSuccessfulCallIsAClientSpanUnderTheCallersSpanWithAnAttemptChild() {
     Span outer = OTEL.getOpenTelemetry().getTracer("test").spanBuilder("handle request").startSpan();
     ChatResponse answer;
