@@ -9,6 +9,7 @@ import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,16 +18,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.CholeskyDecomposition;
-import org.apache.commons.math3.linear.RealMatrix;
 
 /**
  * Disjoint LinUCB (Li, Chu, Langford and Schapire, 2010): one ridge regression per arm over a shared feature
  * vector, and the arm with the highest upper confidence bound {@code theta.x + alpha * sqrt(x' A^-1 x)} wins.
  *
- * <p>Each arm keeps {@code A^-1} (d x d, row-major {@code double[]}) and {@code b}; an update changes {@code A^-1}
- * by the Sherman-Morrison formula in O(d^2), so no decision or update inverts a matrix. {@code A} itself is kept
- * too, and every {@link Builder#reinvertEvery(int) n} updates of an arm its inverse is recomputed exactly
- * (Cholesky, Commons Math) to stop rounding drift.
+ * <p>Each arm keeps {@code A^-1} (d x d, row-major {@code double[]}, exactly symmetric), {@code b} and
+ * {@code theta = A^-1 b}; an update changes {@code A^-1} by the Sherman-Morrison formula and {@code theta} with
+ * it in O(d^2), so no decision or update inverts a matrix, and a decision costs one O(d^2 / 2) quadratic form
+ * per arm. {@code A} itself is kept too, and every {@link Builder#reinvertEvery(int) n} updates of an arm its
+ * inverse is recomputed exactly (Cholesky, Commons Math) to stop rounding drift.
  *
  * <p>The ridge prior {@code A = lambda I} is strong by default (100): with rewards in [0, 1] and features in
  * about [0, 1], a weak prior (1) lets a handful of noisy rewards swing an arm's estimate. An arm starts at its
@@ -56,12 +57,16 @@ public final class LinUcb {
   private final double lambda;
   private final int reinvertEvery;
   private final ConcurrentHashMap<String, Arm> arms = new ConcurrentHashMap<>();
+  // Decisions run in parallel under read locks, so their working arrays are per thread, not per arm.
+  private final ThreadLocal<Scratch> scratch;
 
   private LinUcb(Builder b) {
     this.dimension = b.dimension;
     this.alpha = b.alpha;
     this.lambda = b.lambda;
     this.reinvertEvery = b.reinvertEvery;
+    int d = b.dimension;
+    this.scratch = ThreadLocal.withInitial(() -> new Scratch(d));
   }
 
   /** A builder for a bandit over feature vectors of {@code dimension} entries, the first being the bias (1). */
@@ -112,14 +117,23 @@ public final class LinUcb {
    * earlier candidate. Candidates that are not arms yet are added with a prior value of 0.5.
    */
   public Score decide(double[] x, List<String> candidates) {
-    List<Score> scores = scores(x, candidates);
-    Score best = null;
-    for (Score s : scores) {
-      if (best == null || s.ucb() > best.ucb()) {
-        best = s;
+    Scratch s = prepare(x, candidates);
+    String bestId = null;
+    double bestEstimate = 0.0;
+    double bestBonus = 0.0;
+    long bestPulls = 0;
+    for (int i = 0, n = candidates.size(); i < n; i++) {
+      String id = candidates.get(i);
+      arm(id, 0.5).score(x, s, alpha);
+      // The same sum as Score.ucb(), so the winner is the one scores() would rank first.
+      if (bestId == null || s.estimate + s.bonus > bestEstimate + bestBonus) {
+        bestId = id;
+        bestEstimate = s.estimate;
+        bestBonus = s.bonus;
+        bestPulls = s.pulls;
       }
     }
-    return best;
+    return new Score(bestId, bestEstimate, bestBonus, bestPulls);
   }
 
   /**
@@ -127,16 +141,23 @@ public final class LinUcb {
    * added with a prior value of 0.5.
    */
   public List<Score> scores(double[] x, List<String> candidates) {
+    Scratch s = prepare(x, candidates);
+    List<Score> out = new ArrayList<>(candidates.size());
+    for (String id : candidates) {
+      arm(id, 0.5).score(x, s, alpha);
+      out.add(new Score(id, s.estimate, s.bonus, s.pulls));
+    }
+    return out;
+  }
+
+  private Scratch prepare(double[] x, List<String> candidates) {
     checkVector(x);
     if (candidates.isEmpty()) {
       throw new IllegalArgumentException("no candidates");
     }
-    int[] nz = nonZeros(x);
-    List<Score> out = new ArrayList<>(candidates.size());
-    for (String id : candidates) {
-      out.add(arm(id, 0.5).score(x, nz, alpha));
-    }
-    return out;
+    Scratch s = scratch.get();
+    s.nonZeros = nonZeros(x, s.nz);
+    return s;
   }
 
   /** Learns that {@code arm} earned {@code reward} for {@code x}; adds the arm (prior 0.5) if it is new. */
@@ -145,7 +166,7 @@ public final class LinUcb {
     if (!Double.isFinite(reward)) {
       throw new IllegalArgumentException("reward must be finite but was " + reward);
     }
-    arm(arm, 0.5).update(x, nonZeros(x), reward, reinvertEvery);
+    arm(arm, 0.5).update(x, reward, reinvertEvery);
   }
 
   /** Each arm's statistics, by id, sorted by id. */
@@ -161,12 +182,7 @@ public final class LinUcb {
     if (a == null) {
       throw new IllegalArgumentException("no arm " + arm);
     }
-    a.lock.readLock().lock();
-    try {
-      return a.aInv.clone();
-    } finally {
-      a.lock.readLock().unlock();
-    }
+    return a.inverse();
   }
 
   /** Writes the whole state (settings and every arm) as JSON. */
@@ -230,21 +246,15 @@ public final class LinUcb {
     }
   }
 
-  private static int[] nonZeros(double[] x) {
+  /** Writes the indices of {@code x}'s non-zero entries, ascending, into {@code nz}; returns how many. */
+  private static int nonZeros(double[] x, int[] nz) {
     int n = 0;
-    for (double v : x) {
-      if (v != 0.0) {
-        n++;
-      }
-    }
-    int[] nz = new int[n];
-    int k = 0;
     for (int i = 0; i < x.length; i++) {
       if (x[i] != 0.0) {
-        nz[k++] = i;
+        nz[n++] = i;
       }
     }
-    return nz;
+    return n;
   }
 
   /**
@@ -272,43 +282,63 @@ public final class LinUcb {
    */
   public record ArmStats(long pulls, double meanReward, double estimatedValue) {}
 
-  /** {@code m[offset..offset+n) . x[0..n)}, with four independent sums so the products pipeline. */
-  private static double dot(double[] m, int offset, double[] x, int n) {
-    double s0 = 0.0;
-    double s1 = 0.0;
-    double s2 = 0.0;
-    double s3 = 0.0;
-    int c = 0;
-    for (; c + 3 < n; c += 4) {
-      s0 += m[offset + c] * x[c];
-      s1 += m[offset + c + 1] * x[c + 1];
-      s2 += m[offset + c + 2] * x[c + 2];
-      s3 += m[offset + c + 3] * x[c + 3];
+  // The kernels below are axpy loops: C2 vectorizes those (never a sum of doubles, whose order Java fixes), but
+  // only when both arrays are indexed alike; with y[i] and m[offset + i] it must assume the two may overlap and
+  // stays scalar. Hence the matrices are arrays of rows.
+
+  /** {@code y[from..to) += a * v[from..to)}. */
+  private static void axpy(double[] y, int from, int to, double a, double[] v) {
+    for (int i = from; i < to; i++) {
+      y[i] += a * v[i];
     }
-    for (; c < n; c++) {
-      s0 += m[offset + c] * x[c];
-    }
-    return (s0 + s1) + (s2 + s3);
   }
 
-  /** The same over the non-zero entries {@code nz} of {@code x} only. */
-  private static double sparseDot(double[] m, int offset, double[] x, int[] nz) {
-    double s = 0.0;
-    for (int c : nz) {
-      s += m[offset + c] * x[c];
+  /**
+   * {@code y[from..to) += a0 v0 + a1 v1 + a2 v2 + a3 v3}: four rows per pass load and store {@code y} a quarter as
+   * often as one row per pass, and measured about twice as fast at d = 64.
+   */
+  private static void axpy4(double[] y, int from, int to, double a0, double[] v0, double a1, double[] v1,
+      double a2, double[] v2, double a3, double[] v3) {
+    for (int i = from; i < to; i++) {
+      y[i] += a0 * v0[i] + a1 * v1[i] + a2 * v2[i] + a3 * v3[i];
     }
-    return s;
+  }
+
+  /** {@code y -= a * v}, over the whole of {@code y}. */
+  private static void subtractScaled(double[] y, double a, double[] v) {
+    for (int i = 0; i < y.length; i++) {
+      y[i] -= a * v[i];
+    }
+  }
+
+  /** One thread's working arrays for a decision, and the last arm's score. */
+  private static final class Scratch {
+    final int[] nz;
+    final double[] acc;
+    int nonZeros;
+    double estimate;
+    double bonus;
+    long pulls;
+
+    Scratch(int d) {
+      nz = new int[d];
+      acc = new double[d];
+    }
   }
 
   private static final class Arm {
     final String id;
     final int d;
     final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    final double[] a;
-    final double[] aInv;
+    // A's lower triangle (row r has r + 1 entries): A is only read to re-invert it and to save it.
+    final double[][] a;
+    final double[][] aInv;
     final double[] b;
     final double[] theta;
     final double[] xSum;
+    // Working arrays of update(), used under the write lock only: no allocation per update.
+    final double[] u;
+    final int[] nz;
     long pulls;
     double rewardSum;
     double prior;
@@ -317,81 +347,149 @@ public final class LinUcb {
     Arm(String id, int d, double lambda, double prior) {
       this.id = id;
       this.d = d;
-      this.a = new double[d * d];
-      this.aInv = new double[d * d];
+      this.a = new double[d][];
+      this.aInv = new double[d][d];
       for (int i = 0; i < d; i++) {
-        a[i * d + i] = lambda;
-        aInv[i * d + i] = 1.0 / lambda;
+        a[i] = new double[i + 1];
+        a[i][i] = lambda;
+        aInv[i][i] = 1.0 / lambda;
       }
       this.b = new double[d];
       this.theta = new double[d];
       this.xSum = new double[d];
+      this.u = new double[d];
+      this.nz = new int[d];
       this.prior = prior;
       // Warm start: theta = prior on the bias feature, so b = A theta = lambda * prior * e0.
       b[0] = lambda * prior;
       theta[0] = prior;
     }
 
-    Score score(double[] x, int[] nz, double alpha) {
+    /** Puts this arm's estimate, bonus and pulls for {@code x} (non-zeros already in {@code s}) into {@code s}. */
+    void score(double[] x, Scratch s, double alpha) {
       lock.readLock().lock();
       try {
-        double est = 0.0;
-        double q = 0.0;
-        boolean dense = nz.length * 2 > d;
-        for (int r : nz) {
-          double xr = x[r];
-          est += theta[r] * xr;
-          int row = r * d;
-          // Mostly-set vectors: a plain dot product (four independent sums) beats skipping the zeros.
-          double s = dense ? dot(aInv, row, x, d) : sparseDot(aInv, row, x, nz);
-          q += xr * s;
-        }
-        return new Score(id, est, alpha * Math.sqrt(Math.max(0.0, q)), pulls);
+        computeScore(x, s, alpha);
       } finally {
         lock.readLock().unlock();
       }
     }
 
-    void update(double[] x, int[] nz, double reward, int reinvertEvery) {
-      double[] u = new double[d];
+    /** Called under the read lock. */
+    private void computeScore(double[] x, Scratch s, double alpha) {
+      int[] nz = s.nz;
+      int n = s.nonZeros;
+      double[] acc = s.acc;
+      double est = 0.0;
+      for (int k = 0; k < n; k++) {
+        int i = nz[k];
+        est += theta[i] * x[i];
+      }
+      // x' M x = sum_i x_i (M_ii x_i + 2 acc_i) with acc_i = sum_{j > i} x_j M_ji: only the lower triangle is
+      // read (M is exactly symmetric), half the work and memory traffic of M x, and as row axpys it vectorizes.
+      // acc is needed at the non-zeros of x only; elsewhere it collects whatever the vector loops write.
+      double q = 0.0;
+      if (n > 0) {
+        int first = nz[0];
+        Arrays.fill(acc, first, nz[n - 1] + 1, 0.0);
+        int k = 1;
+        // Rows left over from the blocks of four go first, where the triangle's rows are shortest.
+        for (int single = (n - 1) % 4; k <= single; k++) {
+          int j = nz[k];
+          axpy(acc, first, j, x[j], aInv[j]);
+        }
+        for (; k < n; k += 4) {
+          int j0 = nz[k];
+          int j1 = nz[k + 1];
+          int j2 = nz[k + 2];
+          int j3 = nz[k + 3];
+          double x1 = x[j1];
+          double x2 = x[j2];
+          double x3 = x[j3];
+          double[] r1 = aInv[j1];
+          double[] r2 = aInv[j2];
+          double[] r3 = aInv[j3];
+          axpy4(acc, first, j0, x[j0], aInv[j0], x1, r1, x2, r2, x3, r3);
+          // The four rows' entries at or past j0 that the quadratic form needs: the non-zeros j0 to j2.
+          acc[j0] += x1 * r1[j0] + x2 * r2[j0] + x3 * r3[j0];
+          acc[j1] += x2 * r2[j1] + x3 * r3[j1];
+          acc[j2] += x3 * r3[j2];
+        }
+        for (k = 0; k < n; k++) {
+          int i = nz[k];
+          double xi = x[i];
+          q += xi * (aInv[i][i] * xi + 2.0 * acc[i]);
+        }
+      }
+      s.estimate = est;
+      s.bonus = alpha * Math.sqrt(Math.max(0.0, q));
+      s.pulls = pulls;
+    }
+
+    void update(double[] x, double reward, int reinvertEvery) {
       lock.writeLock().lock();
       try {
-        // u = A^-1 x; den = 1 + x' A^-1 x
-        boolean dense = nz.length * 2 > d;
-        for (int r = 0; r < d; r++) {
-          int row = r * d;
-          u[r] = dense ? dot(aInv, row, x, d) : sparseDot(aInv, row, x, nz);
+        int n = nonZeros(x, nz);
+        // u = A^-1 x as a sum of rows (A^-1 is symmetric), skipping the zeros of x.
+        Arrays.fill(u, 0.0);
+        int k = 0;
+        for (; k + 3 < n; k += 4) {
+          int j0 = nz[k];
+          int j1 = nz[k + 1];
+          int j2 = nz[k + 2];
+          int j3 = nz[k + 3];
+          axpy4(u, 0, d, x[j0], aInv[j0], x[j1], aInv[j1], x[j2], aInv[j2], x[j3], aInv[j3]);
+        }
+        for (; k < n; k++) {
+          int j = nz[k];
+          axpy(u, 0, d, x[j], aInv[j]);
         }
         double xu = 0.0;
         double xTheta = 0.0;
-        for (int c : nz) {
+        for (k = 0; k < n; k++) {
+          int c = nz[k];
           xu += x[c] * u[c];
           xTheta += x[c] * theta[c];
         }
         double den = 1.0 + xu;
-        // A^-1 <- A^-1 - u u' / den (Sherman-Morrison; A^-1 stays symmetric)
-        for (int r = 0; r < d; r++) {
-          double ur = u[r] / den;
-          if (ur == 0.0) {
-            continue;
-          }
-          int row = r * d;
-          for (int c = 0; c < d; c++) {
-            aInv[row + c] -= ur * u[c];
-          }
-        }
-        for (int r : nz) {
-          int row = r * d;
-          for (int c : nz) {
-            a[row + c] += x[r] * x[c];
-          }
-          b[r] += reward * x[r];
-          xSum[r] += x[r];
-        }
         // theta' = A'^-1 b' = theta + u (reward - x.theta) / den
         double step = (reward - xTheta) / den;
         for (int r = 0; r < d; r++) {
           theta[r] += u[r] * step;
+        }
+        // A^-1 <- A^-1 - v v' with v = u / sqrt(den) (Sherman-Morrison). v_r * v_c is bitwise v_c * v_r, so
+        // A^-1 stays exactly symmetric, which the decisions' lower-triangle quadratic form relies on.
+        double scale = 1.0 / Math.sqrt(den);
+        for (int r = 0; r < d; r++) {
+          u[r] *= scale;
+        }
+        for (int r = 0; r < d; r++) {
+          double vr = u[r];
+          if (vr != 0.0) {
+            subtractScaled(aInv[r], vr, u);
+          }
+        }
+        if (n * 2 > d) {
+          // Adding x_r * 0 leaves an entry unchanged, so whole rows cost nothing in exactness and vectorize.
+          for (k = 0; k < n; k++) {
+            int r = nz[k];
+            axpy(a[r], 0, r + 1, x[r], x);
+          }
+        } else {
+          for (k = 0; k < n; k++) {
+            int r = nz[k];
+            double[] row = a[r];
+            double xr = x[r];
+            for (int l = 0; l <= k; l++) {
+              int c = nz[l];
+              row[c] += xr * x[c];
+            }
+          }
+        }
+        for (k = 0; k < n; k++) {
+          int r = nz[k];
+          b[r] += reward * x[r];
+          xSum[r] += x[r];
         }
         pulls++;
         rewardSum += reward;
@@ -406,22 +504,40 @@ public final class LinUcb {
     /** Recomputes A^-1 and theta exactly from A and b. Called under the write lock. */
     private void reinvert() {
       sinceReinvert = 0;
-      double[][] m = new double[d][d];
+      double[][] inv = new CholeskyDecomposition(new Array2DRowRealMatrix(full(a), false)).getSolver()
+          .getInverse().getData();
       for (int r = 0; r < d; r++) {
-        System.arraycopy(a, r * d, m[r], 0, d);
+        System.arraycopy(inv[r], 0, aInv[r], 0, d);
       }
-      RealMatrix inv = new CholeskyDecomposition(new Array2DRowRealMatrix(m, false)).getSolver().getInverse();
-      for (int r = 0; r < d; r++) {
-        for (int c = 0; c < d; c++) {
-          aInv[r * d + c] = inv.getEntry(r, c);
+      symmetrize(aInv);
+      Arrays.fill(theta, 0.0);
+      for (int c = 0; c < d; c++) {
+        axpy(theta, 0, d, b[c], aInv[c]);
+      }
+    }
+
+    /** Averages each pair of mirrored entries that differ (a computed inverse is symmetric only to rounding). */
+    static void symmetrize(double[][] m) {
+      for (int r = 1; r < m.length; r++) {
+        for (int c = 0; c < r; c++) {
+          double p = m[r][c];
+          double q = m[c][r];
+          if (p != q) {
+            double mean = 0.5 * (p + q);
+            m[r][c] = mean;
+            m[c][r] = mean;
+          }
         }
       }
-      for (int r = 0; r < d; r++) {
-        double s = 0.0;
-        for (int c = 0; c < d; c++) {
-          s += aInv[r * d + c] * b[c];
-        }
-        theta[r] = s;
+    }
+
+    /** A^-1, row-major in one array. */
+    double[] inverse() {
+      lock.readLock().lock();
+      try {
+        return flatten(aInv);
+      } finally {
+        lock.readLock().unlock();
       }
     }
 
@@ -449,8 +565,8 @@ public final class LinUcb {
         n.put("pulls", pulls);
         n.put("rewardSum", rewardSum);
         n.put("sinceReinvert", sinceReinvert);
-        put(n.putArray("a"), a);
-        put(n.putArray("aInv"), aInv);
+        put(n.putArray("a"), flatten(full(a)));
+        put(n.putArray("aInv"), flatten(aInv));
         put(n.putArray("b"), b);
         put(n.putArray("theta"), theta);
         put(n.putArray("xSum"), xSum);
@@ -468,12 +584,49 @@ public final class LinUcb {
       arm.pulls = n.path("pulls").asLong();
       arm.rewardSum = n.path("rewardSum").asDouble();
       arm.sinceReinvert = n.path("sinceReinvert").asInt();
-      read(n, "a", arm.a, id);
-      read(n, "aInv", arm.aInv, id);
+      double[][] a = new double[d][d];
+      readRows(n, "a", a, id);
+      for (int r = 0; r < d; r++) {
+        System.arraycopy(a[r], 0, arm.a[r], 0, r + 1);
+      }
+      readRows(n, "aInv", arm.aInv, id);
+      // States written before A^-1 was kept exactly symmetric may differ from it by rounding.
+      symmetrize(arm.aInv);
       read(n, "b", arm.b, id);
       read(n, "theta", arm.theta, id);
       read(n, "xSum", arm.xSum, id);
       return arm;
+    }
+
+    /** The symmetric matrix whose lower triangle is {@code lower}. */
+    private static double[][] full(double[][] lower) {
+      int d = lower.length;
+      double[][] m = new double[d][d];
+      for (int r = 0; r < d; r++) {
+        for (int c = 0; c <= r; c++) {
+          m[r][c] = lower[r][c];
+          m[c][r] = lower[r][c];
+        }
+      }
+      return m;
+    }
+
+    private static double[] flatten(double[][] rows) {
+      int d = rows.length;
+      double[] out = new double[d * d];
+      for (int r = 0; r < d; r++) {
+        System.arraycopy(rows[r], 0, out, r * d, d);
+      }
+      return out;
+    }
+
+    private static void readRows(JsonNode n, String field, double[][] into, String id) {
+      int d = into.length;
+      double[] flat = new double[d * d];
+      read(n, field, flat, id);
+      for (int r = 0; r < d; r++) {
+        System.arraycopy(flat, r * d, into[r], 0, d);
+      }
     }
 
     private static void put(ArrayNode array, double[] values) {

@@ -63,6 +63,86 @@ class LinUcbTest {
   }
 
   @Test
+  void scoresOfSparseAndDenseVectorsMatchADirectComputation() {
+    qt().withExamples(80)
+        .forAll(integers().between(1, 40), integers().between(0, 100), longs().all())
+        .checkAssert((d, zeroPercent, seed) -> {
+          Random rnd = new Random(seed);
+          LinUcb bandit = LinUcb.builder(d).alpha(1.5).reinvertEvery(0).build();
+          RealMatrix a = new Array2DRowRealMatrix(d, d);
+          RealVector b = new ArrayRealVector(d);
+          for (int i = 0; i < d; i++) {
+            a.setEntry(i, i, LinUcb.DEFAULT_LAMBDA);
+          }
+          b.setEntry(0, LinUcb.DEFAULT_LAMBDA * 0.5);
+          for (int u = 0; u < 30; u++) {
+            double[] x = vector(rnd, d, zeroPercent);
+            double r = rnd.nextDouble();
+            bandit.update("a", x, r);
+            RealVector xv = new ArrayRealVector(x);
+            a = a.add(xv.outerProduct(xv));
+            b = b.add(xv.mapMultiply(r));
+          }
+          RealMatrix inverse = new LUDecomposition(a).getSolver().getInverse();
+          RealVector theta = inverse.operate(b);
+          for (int p = 0; p < 10; p++) {
+            double[] x = vector(rnd, d, zeroPercent);
+            RealVector xv = new ArrayRealVector(x);
+            LinUcb.Score s = bandit.scores(x, List.of("a")).get(0);
+            assertThat(s.estimate()).isCloseTo(theta.dotProduct(xv), org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(s.bonus()).isCloseTo(1.5 * Math.sqrt(inverse.operate(xv).dotProduct(xv)),
+                org.assertj.core.data.Offset.offset(1e-9));
+          }
+        });
+  }
+
+  /** Entries in [0, 1), each zero with the given chance in percent (the bias too, to reach all-zero vectors). */
+  private static double[] vector(Random rnd, int d, int zeroPercent) {
+    double[] x = new double[d];
+    for (int i = 0; i < d; i++) {
+      x[i] = rnd.nextInt(100) < zeroPercent ? 0.0 : rnd.nextDouble();
+    }
+    return x;
+  }
+
+  @Test
+  void theInverseStaysExactlySymmetric() {
+    int d = 13;
+    LinUcb bandit = LinUcb.builder(d).reinvertEvery(10).build();
+    Random rnd = new Random(5);
+    for (int u = 0; u < 95; u++) {
+      bandit.update("a", vector(rnd, d, 30), rnd.nextDouble());
+      double[] m = bandit.inverse("a");
+      for (int r = 0; r < d; r++) {
+        for (int c = 0; c < r; c++) {
+          assertThat(m[r * d + c]).isEqualTo(m[c * d + r]);
+        }
+      }
+    }
+  }
+
+  @Test
+  void decideTakesTheFirstHighestScore() {
+    LinUcb bandit = LinUcb.builder(6).build();
+    Random rnd = new Random(9);
+    List<String> arms = List.of("a", "b", "c", "d");
+    for (int u = 0; u < 200; u++) {
+      double[] x = vector(rnd, 6, 40);
+      LinUcb.Score chosen = bandit.decide(x, arms);
+      LinUcb.Score best = null;
+      for (LinUcb.Score s : bandit.scores(x, arms)) {
+        if (best == null || s.ucb() > best.ucb()) {
+          best = s;
+        }
+      }
+      assertThat(chosen).isEqualTo(best);
+      bandit.update(arms.get(rnd.nextInt(arms.size())), x, rnd.nextDouble());
+    }
+    // Unseen arms score alike: the first candidate wins the tie.
+    assertThat(LinUcb.builder(3).build().decide(new double[] {1, 0, 0}, List.of("y", "x")).arm()).isEqualTo("y");
+  }
+
+  @Test
   void periodicReinversionKeepsTheInverseExact() {
     int d = 8;
     LinUcb bandit = LinUcb.builder(d).reinvertEvery(7).build();
