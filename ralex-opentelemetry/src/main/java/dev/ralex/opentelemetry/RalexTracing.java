@@ -262,103 +262,59 @@ public final class RalexTracing implements RalexListener {
 
   @Override
   public void onModelSelected(RalexEvent.ModelSelected event) {
-    CallState state = calls.get(event.callId());
-    if (state == null) {
-      return;
-    }
-    synchronized (state) {
-      try {
-        if (state.closed) {
-          return;
-        }
-        ModelInfo model = event.selection().model();
-        state.span.updateName(spanName(model.id()));
-        state.span.setAttribute(REQUEST_MODEL, model.id());
-        state.span.setAttribute(PROVIDER, model.provider());
-        state.span.setAttribute(SELECTION_REASON, event.selection().reason());
-        if (!event.selection().fallbacks().isEmpty()) {
-          state.span.setAttribute(FALLBACK_MODELS,
-              event.selection().fallbacks().stream().map(ModelInfo::id).toList());
-        }
-      } catch (RuntimeException e) {
-        failed(event, e);
+    withCall(event, state -> {
+      ModelInfo model = event.selection().model();
+      state.span.updateName(spanName(model.id()));
+      state.span.setAttribute(REQUEST_MODEL, model.id());
+      state.span.setAttribute(PROVIDER, model.provider());
+      state.span.setAttribute(SELECTION_REASON, event.selection().reason());
+      if (!event.selection().fallbacks().isEmpty()) {
+        state.span.setAttribute(FALLBACK_MODELS,
+            event.selection().fallbacks().stream().map(ModelInfo::id).toList());
       }
-    }
+    });
   }
 
   @Override
   public void onAttemptStarted(RalexEvent.AttemptStarted event) {
-    CallState state = calls.get(event.callId());
-    if (state == null) {
-      return;
-    }
-    synchronized (state) {
-      try {
-        if (state.closed) {
-          return;
-        }
-        endAttempt(state, event.at(), null);
-        ModelInfo model = event.model();
-        state.attemptStart = event.at();
-        state.attempt = tracer.spanBuilder("attempt " + model.id())
-            .setParent(state.context)
-            .setSpanKind(SpanKind.INTERNAL)
-            .setStartTimestamp(event.at())
-            .setAttribute(OPERATION_NAME, CHAT)
-            .setAttribute(PROVIDER, model.provider())
-            .setAttribute(REQUEST_MODEL, model.id())
-            .setAttribute(ATTEMPT, (long) event.attempt())
-            .startSpan();
-      } catch (RuntimeException e) {
-        failed(event, e);
-      }
-    }
+    withCall(event, state -> {
+      endAttempt(state, event.at(), null);
+      ModelInfo model = event.model();
+      state.attemptStart = event.at();
+      state.attempt = tracer.spanBuilder("attempt " + model.id())
+          .setParent(state.context)
+          .setSpanKind(SpanKind.INTERNAL)
+          .setStartTimestamp(event.at())
+          .setAttribute(OPERATION_NAME, CHAT)
+          .setAttribute(PROVIDER, model.provider())
+          .setAttribute(REQUEST_MODEL, model.id())
+          .setAttribute(ATTEMPT, (long) event.attempt())
+          .startSpan();
+    });
   }
 
   @Override
   public void onRetrying(RalexEvent.Retrying event) {
-    CallState state = calls.get(event.callId());
-    if (state == null) {
-      return;
-    }
-    synchronized (state) {
-      try {
-        if (state.closed) {
-          return;
-        }
-        Instant now = clock.instant();
-        endAttempt(state, now, event.cause());
-        state.span.addEvent("ralex.retry", Attributes.builder()
-            .put(REQUEST_MODEL, event.model().id())
-            .put(ATTEMPT, event.nextAttempt())
-            .put(ERROR_TYPE, errorType(event.cause()))
-            .put("ralex.retry.delay_ms", event.delay().toMillis())
-            .build(), now);
-      } catch (RuntimeException e) {
-        failed(event, e);
-      }
-    }
+    withCall(event, state -> {
+      Instant now = clock.instant();
+      endAttempt(state, now, event.cause());
+      state.span.addEvent("ralex.retry", Attributes.builder()
+          .put(REQUEST_MODEL, event.model().id())
+          .put(ATTEMPT, event.nextAttempt())
+          .put(ERROR_TYPE, errorType(event.cause()))
+          .put("ralex.retry.delay_ms", event.delay().toMillis())
+          .build(), now);
+    });
   }
 
   @Override
   public void onFallingBack(RalexEvent.FallingBack event) {
-    CallState state = calls.get(event.callId());
-    if (state == null) {
-      return;
-    }
-    synchronized (state) {
-      try {
-        if (state.closed) {
-          return;
-        }
-        Instant now = clock.instant();
-        endAttempt(state, now, event.cause());
-        state.span.addEvent("ralex.fallback", Attributes.of(FROM, event.from().id(), TO, event.to().id(),
-            ERROR_TYPE, errorType(event.cause())), now);
-      } catch (RuntimeException e) {
-        failed(event, e);
-      }
-    }
+    withCall(event, state -> {
+      Instant now = clock.instant();
+      endAttempt(state, now, event.cause());
+      state.span.addEvent("ralex.fallback", Attributes.of(FROM, event.from().id(), TO, event.to().id(),
+          ERROR_TYPE, errorType(event.cause())), now);
+    });
   }
 
   @Override
@@ -418,96 +374,61 @@ public final class RalexTracing implements RalexListener {
 
   @Override
   public void onUsageRecorded(RalexEvent.UsageRecorded event) {
-    CallState state = calls.get(event.callId());
-    if (state == null) {
-      return;
-    }
-    synchronized (state) {
-      try {
-        if (state.closed) {
-          return;
-        }
-        ModelInfo model = event.model();
-        Usage usage = event.usage();
-        Span attempt = state.attempt;
-        if (attempt != null) {
-          attempt.setAttribute(RESPONSE_MODEL, model.id());
-          setUsage(attempt, usage, event.cost());
-        }
-        endAttempt(state, event.at(), null);
-        state.usage = state.usage.plus(usage);
-        state.cost = state.cost.add(event.cost());
-        state.billed = true;
-        state.span.setAttribute(RESPONSE_MODEL, model.id());
-        state.span.setAttribute(PROVIDER, model.provider());
-        setUsage(state.span, state.usage, state.cost);
-      } catch (RuntimeException e) {
-        failed(event, e);
+    withCall(event, state -> {
+      ModelInfo model = event.model();
+      Usage usage = event.usage();
+      Span attempt = state.attempt;
+      if (attempt != null) {
+        attempt.setAttribute(RESPONSE_MODEL, model.id());
+        setUsage(attempt, usage, event.cost());
       }
-    }
+      endAttempt(state, event.at(), null);
+      state.usage = state.usage.plus(usage);
+      state.cost = state.cost.add(event.cost());
+      state.billed = true;
+      state.span.setAttribute(RESPONSE_MODEL, model.id());
+      state.span.setAttribute(PROVIDER, model.provider());
+      setUsage(state.span, state.usage, state.cost);
+    });
   }
 
   @Override
   public void onCallSucceeded(RalexEvent.CallSucceeded event) {
-    CallState state = calls.remove(event.callId());
-    if (state == null) {
-      return;
-    }
-    synchronized (state) {
-      try {
-        if (state.closed) {
-          return;
-        }
-        state.closed = true;
-        ChatResponse response = event.response();
-        Instant end = state.startedAt.plus(response.latency());
-        endAttempt(state, end, null);
-        Span span = state.span;
-        if (!response.id().isEmpty()) {
-          span.setAttribute(RESPONSE_ID, response.id());
-        }
-        span.setAttribute(RESPONSE_MODEL, response.model());
-        span.setAttribute(PROVIDER, response.provider());
-        span.setAttribute(FINISH_REASONS, List.of(response.stopReason().raw()));
-        span.setAttribute(ATTEMPTS, (long) response.attempts());
-        if (!state.billed) {
-          setUsage(span, response.usage(), response.cost());
-        }
-        if (recordContent) {
-          span.setAttribute(OUTPUT_MESSAGES, ContentJson.output(response));
-        }
-        span.end(end);
-      } catch (RuntimeException e) {
-        failed(event, e);
+    endCall(event, state -> {
+      ChatResponse response = event.response();
+      Instant end = state.startedAt.plus(response.latency());
+      endAttempt(state, end, null);
+      Span span = state.span;
+      if (!response.id().isEmpty()) {
+        span.setAttribute(RESPONSE_ID, response.id());
       }
-    }
+      span.setAttribute(RESPONSE_MODEL, response.model());
+      span.setAttribute(PROVIDER, response.provider());
+      span.setAttribute(FINISH_REASONS, List.of(response.stopReason().raw()));
+      span.setAttribute(ATTEMPTS, (long) response.attempts());
+      if (!state.billed) {
+        setUsage(span, response.usage(), response.cost());
+      }
+      if (recordContent) {
+        span.setAttribute(OUTPUT_MESSAGES, ContentJson.output(response));
+      }
+      span.end(end);
+    });
   }
 
   @Override
   public void onCallFailed(RalexEvent.CallFailed event) {
-    CallState state = calls.remove(event.callId());
-    if (state == null) {
-      return;
-    }
-    synchronized (state) {
-      try {
-        if (state.closed) {
-          return;
-        }
-        state.closed = true;
-        LlmException error = event.error();
-        Instant end = state.startedAt.plus(event.latency());
-        endAttempt(state, end, error);
-        Span span = state.span;
-        span.setAttribute(ERROR_TYPE, errorType(error));
-        span.addEvent("exception", Attributes.of(EXCEPTION_TYPE, error.getClass().getName(),
-            EXCEPTION_MESSAGE, String.valueOf(error.getMessage())), end);
-        span.setStatus(StatusCode.ERROR, String.valueOf(error.getMessage()));
-        span.end(end);
-      } catch (RuntimeException e) {
-        failed(event, e);
-      }
-    }
+    endCall(event, state -> {
+      LlmException error = event.error();
+      Instant end = state.startedAt.plus(event.latency());
+      endAttempt(state, end, error);
+      Span span = state.span;
+      span.setAttribute(ERROR_TYPE, errorType(error));
+      span.addEvent("exception", Attributes.of(EXCEPTION_TYPE, error.getClass().getName(),
+          EXCEPTION_MESSAGE, String.valueOf(error.getMessage())), end);
+      span.setStatus(StatusCode.ERROR, String.valueOf(error.getMessage()));
+      span.end(end);
+    });
   }
 
   @Override
@@ -520,21 +441,42 @@ public final class RalexTracing implements RalexListener {
     return calls.size();
   }
 
-  private void addCallEvent(RalexEvent event, String name, Attributes attributes, Instant at) {
+  /** Runs {@code action} on the event's call under its lock, unless the call is unknown or already ended. */
+  private void withCall(RalexEvent event, java.util.function.Consumer<CallState> action) {
     CallState state = calls.get(event.callId());
-    if (state == null) {
-      return;
+    if (state != null) {
+      run(event, state, false, action);
     }
+  }
+
+  /** Like {@link #withCall}, and forgets the call: {@code action} ends its span. */
+  private void endCall(RalexEvent event, java.util.function.Consumer<CallState> action) {
+    CallState state = calls.remove(event.callId());
+    if (state != null) {
+      run(event, state, true, action);
+    }
+  }
+
+  private void run(RalexEvent event, CallState state, boolean ending, java.util.function.Consumer<CallState> action) {
     synchronized (state) {
       try {
-        if (!state.closed) {
-          state.span.addEvent(name, attributes, at != null ? at : clock.instant());
+        if (state.closed) {
+          return;
         }
+        if (ending) {
+          state.closed = true;
+        }
+        action.accept(state);
       } catch (RuntimeException e) {
         failed(event, e);
       }
     }
   }
+
+  private void addCallEvent(RalexEvent event, String name, Attributes attributes, Instant at) {
+    withCall(event, state -> state.span.addEvent(name, attributes, at != null ? at : clock.instant()));
+  }
+
 
   /** Ends the call's open attempt, if any, at {@code end} (never before its start); an error marks it failed. */
   private static void endAttempt(CallState state, Instant end, LlmException error) {
