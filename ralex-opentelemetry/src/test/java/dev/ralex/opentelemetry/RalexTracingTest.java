@@ -13,6 +13,7 @@ import dev.ralex.api.ProviderUnavailableException;
 import dev.ralex.api.RalexEvent;
 import dev.ralex.api.Selection;
 import dev.ralex.api.Usage;
+import dev.ralex.core.testing.InMemoryProvider;
 import dev.ralex.core.Budget;
 import dev.ralex.core.ModelCatalog;
 import dev.ralex.core.Ralex;

@@ -1,4 +1,4 @@
-package dev.ralex.opentelemetry;
+package dev.ralex.core.testing;
 
 import dev.ralex.api.Capability;
 import dev.ralex.api.ChatRequest;
@@ -20,16 +20,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * A provider for tests, id {@code test}: answers every call with {@link #USAGE}, except that each model fails
+ * A provider for the tests of Ralex's optional modules (shipped in ralex-core's test jar), id {@code test}: answers every call with {@link #USAGE}, except that each model fails
  * first with the failures queued for it. Thread-safe.
  */
-final class InMemoryProvider implements LlmProvider {
+public final class InMemoryProvider implements LlmProvider {
   /** $1 / $2 per million input / output tokens. */
-  static final ModelInfo SMALL = model("test/small", "1", "2", ModelTier.CHEAP);
+  public static final ModelInfo SMALL = model("test/small", "1", "2", ModelTier.CHEAP);
   /** $10 / $30 per million input / output tokens. */
-  static final ModelInfo LARGE = model("test/large", "10", "30", ModelTier.STRONG);
+  public static final ModelInfo LARGE = model("test/large", "10", "30", ModelTier.STRONG);
   /** What each answer bills: 100 input tokens (60 of them cache reads), 20 output tokens. */
-  static final Usage USAGE = new Usage(40, 20, 60, 0);
+  public static final Usage USAGE = new Usage(40, 20, 60, 0);
 
   private final Map<String, Queue<LlmException>> failures = new ConcurrentHashMap<>();
 
@@ -45,7 +45,7 @@ final class InMemoryProvider implements LlmProvider {
   }
 
   /** The next call to {@code model} fails with {@code error}. */
-  InMemoryProvider thenFail(ModelInfo model, LlmException error) {
+  public InMemoryProvider thenFail(ModelInfo model, LlmException error) {
     failures.computeIfAbsent(model.id(), m -> new ConcurrentLinkedQueue<>()).add(error);
     return this;
   }
