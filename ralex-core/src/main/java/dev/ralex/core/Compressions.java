@@ -198,11 +198,20 @@ final class Compressions {
     private ToolResultBlock shorten(ToolResultBlock r) {
       List<ContentBlock> content = null;
       for (int i = 0; i < r.content().size(); i++) {
-        if (r.content().get(i) instanceof TextBlock t && TokenEstimates.estimateText(t.text()) > maxTokens) {
+        if (r.content().get(i) instanceof TextBlock t) {
+          long tokens = TokenEstimates.estimateText(t.text());
+          if (tokens <= maxTokens) {
+            continue;
+          }
+          String shorter = cut(t.text());
+          // A text just over the limit loses less than the marker adds: then it stays as it is.
+          if (TokenEstimates.estimateText(shorter) >= tokens) {
+            continue;
+          }
           if (content == null) {
             content = new ArrayList<>(r.content());
           }
-          content.set(i, new TextBlock(cut(t.text()), t.cacheControl()));
+          content.set(i, new TextBlock(shorter, t.cacheControl()));
         }
       }
       return content == null ? r : new ToolResultBlock(r.toolUseId(), content, r.isError(), r.cacheControl());

@@ -104,6 +104,31 @@ class ContextCompressionTest {
   }
 
   @Test
+  void aResultJustOverTheLimitIsLeftAloneRatherThanLengthenedByTheMarker() {
+    // 100 tokens keep 400 characters: 410 would lose 10 and gain a marker of about 60, so they stay; the long
+    // result beside them is cut.
+    String justOver = "x".repeat(410);
+    List<Message> messages = new ArrayList<>();
+    messages.add(Message.user("read both"));
+    messages.add(new Message(Role.ASSISTANT, List.of(new ToolUseBlock("toolu_1", "read", "{}"),
+        new ToolUseBlock("toolu_2", "read", "{}"))));
+    messages.add(new Message(Role.USER, List.of(ToolResultBlock.of("toolu_1", justOver),
+        ToolResultBlock.of("toolu_2", "line\n".repeat(3_000)))));
+    messages.add(Message.assistant("done"));
+    messages.add(Message.user("next"));
+    ContextManager manager = ContextManager.compressing(List.of(Compression.truncateToolResults(100)), false);
+    ContextManager.Fit fit = fit(manager, ChatRequest.builder().messages(messages).build());
+    List<ContentBlock> results = fit.request().messages().get(2).content();
+    assertThat(((TextBlock) ((ToolResultBlock) results.get(0)).content().get(0)).text()).isEqualTo(justOver);
+    assertThat(((TextBlock) ((ToolResultBlock) results.get(1)).content().get(0)).text())
+        .contains("characters omitted by Ralex");
+    assertThat(fit.compressions()).singleElement().satisfies(c -> {
+      assertThat(c.toolResultsTruncated()).isEqualTo(1);
+      assertThat(c.tokensAfter()).isLessThan(c.tokensBefore());
+    });
+  }
+
+  @Test
   void whatCannotBeCompressedAloneTooBigIsRefusedClearly() {
     List<Message> messages = List.of(Message.user("x".repeat(10_000)));
     ContextManager manager = ContextManager.compressing(Compression.dropOldest());
