@@ -25,6 +25,7 @@ public final class ChatResponse {
   private final int attempts;
   private final List<String> modelsTried;
   private final Duration waited;
+  private final boolean fromCache;
   private final RateLimitInfo rateLimits;
   private final String rawBody;
   private final String providerModel;
@@ -53,6 +54,7 @@ public final class ChatResponse {
           + " but was " + modelsTried);
     }
     this.waited = Objects.requireNonNull(b.waited, "waited");
+    this.fromCache = b.fromCache;
     if (waited.isNegative()) {
       throw new IllegalArgumentException("waited must not be negative but was " + waited);
     }
@@ -170,6 +172,14 @@ public final class ChatResponse {
   }
 
   /**
+   * Whether the answer came from Ralex's response cache rather than a model: then {@link #cost()} is zero (nothing
+   * was billed) and the usage, model and attempts are those of the call that made the answer.
+   */
+  public boolean fromCache() {
+    return fromCache;
+  }
+
+  /**
    * The provider's own name of the model that produced the answer, as the provider reported it, such as {@code
    * claude-haiku-4-5-20251001} or, when OpenRouter routed the request to a fallback, that fallback's name; empty
    * when the provider did not say. {@link #model()} stays the Ralex model id that was called.
@@ -217,6 +227,7 @@ public final class ChatResponse {
         && attempts == that.attempts
         && modelsTried.equals(that.modelsTried)
         && waited.equals(that.waited)
+        && fromCache == that.fromCache
         && Objects.equals(providerModel, that.providerModel);
   }
 
@@ -230,7 +241,7 @@ public final class ChatResponse {
   public String toString() {
     return "ChatResponse[model=" + model + ", stopReason=" + stopReason + ", usage=" + usage
         + ", cost=" + cost.toPlainString() + ", latency=" + latency.toMillis() + "ms"
-        + ", attempts=" + attempts + ", content=" + content + "]";
+        + ", attempts=" + attempts + (fromCache ? ", fromCache" : "") + ", content=" + content + "]";
   }
 
   /** Builds a {@link ChatResponse}; not thread-safe. */
@@ -248,6 +259,7 @@ public final class ChatResponse {
     private int attempts = 1;
     private List<String> modelsTried;
     private Duration waited = Duration.ZERO;
+    private boolean fromCache;
     private RateLimitInfo rateLimits;
     private String rawBody;
     private String providerModel;
@@ -269,6 +281,7 @@ public final class ChatResponse {
       // A one-model history is the default, so a copy that changes the model keeps it consistent.
       modelsTried = r.modelsTried.size() == 1 ? null : r.modelsTried;
       waited = r.waited;
+      fromCache = r.fromCache;
       rateLimits = r.rateLimits;
       rawBody = r.rawBody;
       providerModel = r.providerModel;
@@ -343,6 +356,12 @@ public final class ChatResponse {
     /** Sets the models tried in order, ending with the answering model; defaults to just that model. */
     public Builder modelsTried(List<String> modelsTried) {
       this.modelsTried = modelsTried;
+      return this;
+    }
+
+    /** Marks the answer as served from the response cache; defaults to false. */
+    public Builder fromCache(boolean fromCache) {
+      this.fromCache = fromCache;
       return this;
     }
 

@@ -353,4 +353,22 @@ public sealed interface RalexEvent {
       Objects.requireNonNull(sinceAttemptStart, "sinceAttemptStart");
     }
   }
+
+  /**
+   * A call was answered from the response cache: no model was called and nothing was billed.
+   *
+   * @param callId the call's id
+   * @param model the model whose answer was cached
+   * @param saved what the cached answer cost when it was made: what this call did not spend
+   * @param at when the call was served, on Ralex's clock
+   */
+  record CacheHit(String callId, String model, BigDecimal saved, Instant at) implements RalexEvent {
+    /** Validates the event. */
+    public CacheHit {
+      Objects.requireNonNull(callId, "callId");
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(saved, "saved");
+      Objects.requireNonNull(at, "at");
+    }
+  }
 }

@@ -100,4 +100,9 @@ public interface RalexListener {
   default void onFirstChunk(RalexEvent.FirstChunk event) {
     onEvent(event);
   }
+
+  /** A call was answered from the response cache. */
+  default void onCacheHit(RalexEvent.CacheHit event) {
+    onEvent(event);
+  }
 }

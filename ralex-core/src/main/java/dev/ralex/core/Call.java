@@ -4,6 +4,7 @@ import dev.ralex.api.BudgetSnapshot;
 import dev.ralex.api.ChatRequest;
 import dev.ralex.api.ChatResponse;
 import dev.ralex.api.ConfigurationException;
+import dev.ralex.api.ContentBlock;
 import dev.ralex.api.ErrorDetails;
 import dev.ralex.api.ErrorKind;
 import dev.ralex.api.Feedback;
@@ -11,16 +12,20 @@ import dev.ralex.api.LlmException;
 import dev.ralex.api.LlmProvider;
 import dev.ralex.api.ModelInfo;
 import dev.ralex.api.ProviderException;
+import dev.ralex.api.ProviderUnavailableException;
 import dev.ralex.api.RalexEvent;
 import dev.ralex.api.RateLimitInfo;
 import dev.ralex.api.RateLimitedException;
+import dev.ralex.api.ResponseCache;
 import dev.ralex.api.ResponseRejectedException;
-import dev.ralex.api.ProviderUnavailableException;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
+import dev.ralex.api.StopReason;
 import dev.ralex.api.StreamCancelledException;
 import dev.ralex.api.StreamHandle;
 import dev.ralex.api.StreamHandler;
+import dev.ralex.api.TextBlock;
+import dev.ralex.api.ThinkingBlock;
 import dev.ralex.api.TokenEstimates;
 import dev.ralex.api.ToolUseBlock;
 import dev.ralex.api.Usage;
@@ -72,6 +77,8 @@ final class Call {
   private final List<String> modelsTried = new ArrayList<>(2);
   private ChatRequest requestForModel;
   private int maxOutputForModel;
+  /** The request's response-cache key; null when the call must not touch the cache. */
+  private String cacheKey;
   /** The selector's cap on the output, for every model of the chain. */
   private int selectedMaxOutput = Integer.MAX_VALUE;
 
@@ -110,6 +117,10 @@ final class Call {
     try {
       if (!ralex.listeners.isEmpty()) {
         ralex.listeners.fire(new RalexEvent.CallStarted(callId, request, mode == Mode.STREAM, startedAt));
+      }
+      cacheKey = ralex.cacheKey(request);
+      if (cacheKey != null && servedFromCache()) {
+        return;
       }
       candidates = ralex.candidatesFor(request);
       BudgetSnapshot budget = ralex.usage.snapshot(request);
@@ -446,9 +457,67 @@ final class Call {
     });
   }
 
+  /**
+   * Answers the call from the response cache when it holds the request's answer (unless the request refreshes
+   * it): no selection, budget or model; a stream replays the answer. Returns whether it did.
+   */
+  private boolean servedFromCache() {
+    if (request.option(ResponseCache.Mode.class).orElse(ResponseCache.Mode.USE) == ResponseCache.Mode.REFRESH) {
+      return false;
+    }
+    ChatResponse cached;
+    try {
+      cached = ralex.responseCache.get(cacheKey).orElse(null);
+    } catch (RuntimeException e) {
+      LOG.warn("response cache {} failed to read; the call goes to a model", ralex.responseCache, e);
+      return false;
+    }
+    if (cached == null) {
+      ralex.cacheStats().miss(request.tags());
+      return false;
+    }
+    Instant now = ralex.clock.instant();
+    BigDecimal saved = cached.cost();
+    ChatResponse response = cached.toBuilder()
+        .callId(callId)
+        .cost(BigDecimal.ZERO)
+        .latency(Duration.between(startedAt, now))
+        .waited(Duration.ZERO)
+        .fromCache(true)
+        .build();
+    ralex.cacheStats().hit(request.tags(), saved);
+    if (!ralex.listeners.isEmpty()) {
+      ralex.listeners.fire(new RalexEvent.CacheHit(callId, cached.model(), saved, now));
+    }
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("call {}: answered from the response cache ({} saved)", callId, saved.toPlainString());
+    }
+    if (mode == Mode.STREAM) {
+      for (ContentBlock block : response.content()) {
+        if (block instanceof TextBlock t) {
+          deliver(() -> userHandler.onTextDelta(t.text()));
+        } else if (block instanceof ThinkingBlock t) {
+          deliver(() -> userHandler.onThinkingDelta(t.thinking()));
+        } else if (block instanceof ToolUseBlock t) {
+          deliver(() -> userHandler.onToolUse(t));
+        }
+      }
+      deliver(() -> userHandler.onUsage(response.usage()));
+    }
+    succeed(response);
+    return true;
+  }
+
   private void succeed(ChatResponse response) {
     if (!finished.compareAndSet(false, true)) {
       return;
+    }
+    if (cacheKey != null && !response.fromCache() && !StopReason.REFUSAL.equals(response.stopReason())) {
+      try {
+        ralex.responseCache.put(cacheKey, response, ralex.cacheTtl);
+      } catch (RuntimeException e) {
+        LOG.warn("response cache {} failed to store an answer; the call goes on", ralex.responseCache, e);
+      }
     }
     if (!ralex.listeners.isEmpty()) {
       ralex.listeners.fire(new RalexEvent.CallSucceeded(callId, response));

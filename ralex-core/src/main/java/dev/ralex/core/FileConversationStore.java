@@ -263,7 +263,7 @@ final class FileConversationStore implements ConversationStore {
     }
   }
 
-  private static void writeBlocks(ArrayNode out, List<ContentBlock> blocks) {
+  static void writeBlocks(ArrayNode out, List<ContentBlock> blocks) {
     for (ContentBlock block : blocks) {
       ObjectNode node = out.addObject();
       if (block instanceof TextBlock t) {

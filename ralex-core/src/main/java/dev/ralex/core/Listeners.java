@@ -67,6 +67,8 @@ final class Listeners {
       l.onSelectorLearned(e);
     } else if (event instanceof RalexEvent.FirstChunk e) {
       l.onFirstChunk(e);
+    } else if (event instanceof RalexEvent.CacheHit e) {
+      l.onCacheHit(e);
     } else {
       l.onEvent(event);
     }

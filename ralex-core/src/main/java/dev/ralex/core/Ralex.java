@@ -25,6 +25,7 @@ import dev.ralex.api.UnknownModelException;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -86,6 +87,11 @@ public final class Ralex implements AutoCloseable {
   final CircuitBreakers circuits;
   final ResponseValidator validator;
   final boolean escalateOnFailure;
+  /** The response cache, or null when there is none. */
+  final dev.ralex.api.ResponseCache responseCache;
+  final Duration cacheTtl;
+  final boolean cacheSampled;
+  private final CacheStats cacheStats = new CacheStats();
   final Listeners listeners;
   final Clock clock;
   final Sleeper sleeper;
@@ -121,6 +127,9 @@ public final class Ralex implements AutoCloseable {
     this.circuits = new CircuitBreakers(b.circuitBreakerPolicy, b.clock, listeners);
     this.validator = b.validator;
     this.escalateOnFailure = b.escalateOnFailure;
+    this.responseCache = b.responseCache;
+    this.cacheTtl = b.cacheTtl;
+    this.cacheSampled = b.cacheSampled;
     this.clock = b.clock;
     this.sleeper = b.sleeper;
     this.defaultMaxOutputTokens = b.defaultMaxOutputTokens;
@@ -320,6 +329,27 @@ public final class Ralex implements AutoCloseable {
   }
 
   /**
+   * What the response cache did since this instance was built: hits, misses and the cost the hits saved, in all
+   * and per request tag (kept in memory; empty without a {@linkplain Builder#responseCache cache}). Thread-safe.
+   */
+  public CacheStats cacheStats() {
+    return cacheStats;
+  }
+
+  /**
+   * The cache key of {@code request}, or null when it must not touch the cache: no cache, the request bypasses
+   * it, or it sets a temperature above 0 without {@link Builder#cacheSampledRequests(boolean)}.
+   */
+  String cacheKey(ChatRequest request) {
+    if (responseCache == null
+        || request.option(dev.ralex.api.ResponseCache.Mode.class).orElse(null) == dev.ralex.api.ResponseCache.Mode.BYPASS
+        || (!cacheSampled && request.temperature().orElse(0.0) > 0.0)) {
+      return null;
+    }
+    return ResponseCacheKey.of(request, selector.getClass().getName());
+  }
+
+  /**
    * Tells the selector what the caller thought of a call's answer, any time after the call returned (a user's
    * thumbs up, a score, whether the generated code passed its tests): the quality a learning selector such as
    * the LinUCB bandit weighs its models by. Matched to the call by {@link dev.ralex.api.Rating#callId()}; a
@@ -514,6 +544,9 @@ public final class Ralex implements AutoCloseable {
     private CircuitBreakerPolicy circuitBreakerPolicy = CircuitBreakerPolicy.defaults();
     private ResponseValidator validator;
     private boolean escalateOnFailure;
+    private dev.ralex.api.ResponseCache responseCache;
+    private Duration cacheTtl;
+    private boolean cacheSampled;
     private final List<RalexListener> listeners = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.SYSTEM;
@@ -681,6 +714,33 @@ public final class Ralex implements AutoCloseable {
      */
     public Builder circuitBreaker(CircuitBreakerPolicy policy) {
       this.circuitBreakerPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Serves repeated requests from {@code cache} for {@code ttl} after their answer was made, before any model is
+     * selected or called: a hit costs nothing, is a {@link dev.ralex.api.RalexEvent.CacheHit} event and counts in
+     * {@link Ralex#cacheStats()}; a streamed request is served as a replayed stream. The key is a digest of what
+     * changes the answer (model or selector, system prompt, messages, tools, tool choice, output limit, sampling
+     * parameters, stop sequences). Not cached: answers the model refused, failures, and requests that set a
+     * temperature above 0 (unless {@link #cacheSampledRequests(boolean)}); a request without a temperature is
+     * cached, though the provider samples it at its default. A request opts out with the option {@link
+     * dev.ralex.api.ResponseCache.Mode#BYPASS} (or {@code REFRESH} to replace the cached answer). Default: no cache.
+     */
+    public Builder responseCache(dev.ralex.api.ResponseCache cache, Duration ttl) {
+      Objects.requireNonNull(cache, "cache");
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("ttl must be positive but was " + ttl);
+      }
+      this.responseCache = cache;
+      this.cacheTtl = ttl;
+      return this;
+    }
+
+    /** Whether requests that set a temperature above 0 are cached too; default false. */
+    public Builder cacheSampledRequests(boolean cache) {
+      this.cacheSampled = cache;
       return this;
     }
 
