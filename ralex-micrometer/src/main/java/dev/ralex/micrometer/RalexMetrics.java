@@ -134,6 +134,10 @@ public final class RalexMetrics implements RalexListener {
   public static final String FALLBACKS = "ralex.fallbacks";
   /** Moves to a stronger model: counter. */
   public static final String ESCALATIONS = "ralex.escalations";
+  /** Calls answered from the response cache: counter, tagged with the model whose answer was cached. */
+  public static final String CACHE_HITS = "ralex.cache.hits";
+  /** What cache hits did not spend, in dollars: counter; not for accounting. */
+  public static final String CACHE_SAVED = "ralex.cache.saved";
   /** Waits for rate-limit permits: timer. */
   public static final String RATE_LIMIT_WAIT = "ralex.rate_limit.wait";
   /** Budget alerts: counter. */
@@ -269,6 +273,18 @@ public final class RalexMetrics implements RalexListener {
     try {
       counter(ESCALATIONS, "Moves to a stronger model after an answer was rejected or a model failed", null,
           "from", event.from().id(), "to", event.to().id()).increment();
+    } catch (RuntimeException e) {
+      failed(event, e);
+    }
+  }
+
+  @Override
+  public void onCacheHit(RalexEvent.CacheHit event) {
+    try {
+      counter(CACHE_HITS, "Calls answered from the response cache", null, REQUEST_MODEL, event.model())
+          .increment();
+      counter(CACHE_SAVED, "What cache hits did not spend (not accounting)", "dollars", REQUEST_MODEL,
+          event.model()).increment(event.saved().doubleValue());
     } catch (RuntimeException e) {
       failed(event, e);
     }

@@ -84,6 +84,20 @@ class RalexMetricsTest {
   }
 
   @Test
+  void cacheHitsAreCountedWithWhatTheySaved() {
+    try (Ralex ralex = ralex(RalexMetrics.of(registry))
+        .responseCache(dev.ralex.core.InMemoryResponseCache.create(10), java.time.Duration.ofMinutes(5)).build()) {
+      ChatResponse first = ralex.chat(ChatRequest.of(SECRET_PROMPT));
+      ralex.chat(ChatRequest.of(SECRET_PROMPT));
+      ralex.chat(ChatRequest.of(SECRET_PROMPT));
+      Counter hits = registry.get(RalexMetrics.CACHE_HITS).tags("gen_ai.request.model", "test/small").counter();
+      assertThat(hits.count()).isEqualTo(2);
+      assertThat(registry.get(RalexMetrics.CACHE_SAVED).counter().count())
+          .isCloseTo(2 * first.cost().doubleValue(), within(1e-12));
+    }
+  }
+
+  @Test
   void aStreamRecordsItsTimeToFirstChunkOnceAndABlockingCallNone() throws Exception {
     try (Ralex ralex = ralex(RalexMetrics.of(registry)).build()) {
       ralex.chat(ChatRequest.of(SECRET_PROMPT));

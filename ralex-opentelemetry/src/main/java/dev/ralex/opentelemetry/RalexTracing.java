@@ -326,6 +326,14 @@ public final class RalexTracing implements RalexListener {
   }
 
   @Override
+  public void onCacheHit(RalexEvent.CacheHit event) {
+    addCallEvent(event, "ralex.cache_hit", Attributes.builder()
+        .put(REQUEST_MODEL, event.model())
+        .put("ralex.saved", event.saved().toPlainString())
+        .build(), event.at());
+  }
+
+  @Override
   public void onFirstChunk(RalexEvent.FirstChunk event) {
     addCallEvent(event, "ralex.first_chunk", Attributes.builder()
         .put(REQUEST_MODEL, event.model().id())

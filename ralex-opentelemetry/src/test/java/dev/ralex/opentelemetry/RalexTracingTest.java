@@ -88,6 +88,19 @@ class RalexTracingTest {
   }
 
   @Test
+  void aCacheHitIsAnEventOnItsCallSpan() {
+    try (Ralex ralex = ralex(tracing())
+        .responseCache(dev.ralex.core.InMemoryResponseCache.create(10), Duration.ofMinutes(5)).build()) {
+      ralex.chat(ChatRequest.of("hello"));
+      ralex.chat(ChatRequest.of("hello"));
+    }
+    List<SpanData> calls = callSpans();
+    assertThat(calls).hasSize(2);
+    assertThat(calls).filteredOn(s -> s.getEvents().stream().anyMatch(e -> e.getName().equals("ralex.cache_hit")))
+        .hasSize(1);
+  }
+
+  @Test
   void aStreamsFirstChunkIsAnEventOnTheCallSpan() throws Exception {
     try (Ralex ralex = ralex(tracing()).build()) {
       ralex.stream(ChatRequest.of("hello"), new dev.ralex.api.StreamHandler() {
