@@ -349,7 +349,7 @@ final class FileConversationStore implements ConversationStore {
     }
   }
 
-  private static List<ContentBlock> readBlocks(JsonNode array) {
+  static List<ContentBlock> readBlocks(JsonNode array) {
     if (!array.isArray()) {
       throw new IllegalArgumentException("'content' is not an array");
     }
