@@ -27,6 +27,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -57,6 +58,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       message_stop}. Every response has a {@code request-id} header and the {@code
  *       anthropic-ratelimit-*} headers (generous, simulated limits).</li>
  *   <li>{@code POST /v1/messages/count_tokens}: {@code {"input_tokens": n}}.</li>
+ *   <li>{@code POST /v1/messages/batches}, {@code GET /v1/messages/batches/{id}}, {@code GET
+ *       .../{id}/results}, {@code POST .../{id}/cancel}: the Message Batches API; a batch is answered at once,
+ *       reported {@code in_progress} when created and {@code ended} when asked about.</li>
  *   <li>{@code POST /api/v1/chat/completions}: needs {@code Authorization: Bearer} (any non-blank token). Answers
  *       JSON, or server-sent events when {@code "stream": true}: a {@code : OPENROUTER PROCESSING} comment,
  *       {@code data:} chunks with the content word by word or tool-call argument fragments by index, a chunk with
@@ -103,6 +107,14 @@ public final class SimulatedLlmServer implements AutoCloseable {
   public static final String OPENROUTER_COMPLETIONS_PATH = "/api/v1/chat/completions";
 
   private static final String COUNT_TOKENS_PATH = "/v1/messages/count_tokens";
+  private static final String BATCHES_PATH = "/v1/messages/batches";
+  /** Submitted batches by id: their result lines, and whether a poll has seen them ended. */
+  private final Map<String, SimulatedBatch> batches = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A batch answered at submission; it reports {@code in_progress} when created and {@code ended} afterwards. */
+  private record SimulatedBatch(String id, List<String> resultLines, java.time.Instant createdAt, int succeeded,
+      int errored) {}
+
   private static final String OPENROUTER_PREFIX = "/api/";
   private static final String PROVIDER_NAME = "Simulated";
   private static final int THREADS = 4;
@@ -289,7 +301,9 @@ public final class SimulatedLlmServer implements AutoCloseable {
       if (wire == Wire.ANTHROPIC) {
         exchange.getResponseHeaders().set("request-id", requestId);
       }
-      if (!path.equals(ANTHROPIC_MESSAGES_PATH) && !path.equals(COUNT_TOKENS_PATH)
+      if (wire == Wire.ANTHROPIC && path.startsWith(BATCHES_PATH)) {
+        batches(exchange, requestId, path.substring(BATCHES_PATH.length()));
+      } else if (!path.equals(ANTHROPIC_MESSAGES_PATH) && !path.equals(COUNT_TOKENS_PATH)
           && !path.equals(OPENROUTER_COMPLETIONS_PATH)) {
         sendError(exchange, wire, requestId, 404, "not_found_error", "Not Found");
       } else if (!"POST".equals(exchange.getRequestMethod())) {
@@ -342,6 +356,119 @@ public final class SimulatedLlmServer implements AutoCloseable {
   }
 
   // --------------------------------------------------------------------------------------------- Anthropic
+
+  /**
+   * The Message Batches endpoints: {@code POST /v1/messages/batches} answers every request at once (as a
+   * non-streamed {@code /v1/messages} would, without prompt caching) and reports the batch {@code in_progress};
+   * {@code GET .../{id}} reports it {@code ended}; {@code GET .../{id}/results} gives the JSON lines; {@code POST
+   * .../{id}/cancel} reports it ended too (everything was already answered).
+   */
+  private void batches(HttpExchange exchange, String requestId, String rest) throws IOException {
+    Headers headers = exchange.getRequestHeaders();
+    if (isBlank(headers.getFirst("x-api-key")) && bearerToken(headers) == null) {
+      sendError(exchange, Wire.ANTHROPIC, requestId, 401, "authentication_error", "x-api-key header is required");
+      return;
+    }
+    String method = exchange.getRequestMethod();
+    if (rest.isEmpty() && "POST".equals(method)) {
+      ObjectNode body = readJson(exchange, Wire.ANTHROPIC, requestId);
+      if (body == null) {
+        return;
+      }
+      if (!body.path("requests").isArray() || body.path("requests").isEmpty()) {
+        sendError(exchange, Wire.ANTHROPIC, requestId, 400, "invalid_request_error", "requests: Field required");
+        return;
+      }
+      List<String> lines = new ArrayList<>();
+      int succeeded = 0;
+      int errored = 0;
+      for (JsonNode r : body.path("requests")) {
+        ObjectNode line = JSON.createObjectNode().put("custom_id", r.path("custom_id").asText());
+        ObjectNode result = line.putObject("result");
+        JsonNode params = r.path("params");
+        if (!params.isObject() || !nonBlankText(params.get("model")) || !params.path("messages").isArray()
+            || params.path("messages").isEmpty() || !params.path("max_tokens").canConvertToInt()) {
+          result.put("type", "errored").putObject("error").put("type", "error").putObject("error")
+              .put("type", "invalid_request_error").put("message", "params: model, max_tokens and messages are required");
+          errored++;
+        } else {
+          result.put("type", "succeeded").set("message", batchAnswer((ObjectNode) params));
+          succeeded++;
+        }
+        lines.add(JSON.writeValueAsString(line));
+      }
+      String id = "msgbatch_sim_" + String.format(Locale.ROOT, "%08d", sequence.incrementAndGet());
+      SimulatedBatch batch = new SimulatedBatch(id, lines, java.time.Instant.now(), succeeded, errored);
+      batches.put(id, batch);
+      sendJson(exchange, 200, batchJson(batch, false));
+      return;
+    }
+    String[] parts = rest.substring(rest.isEmpty() ? 0 : 1).split("/");
+    SimulatedBatch batch = parts.length == 0 ? null : batches.get(parts[0]);
+    if (batch == null) {
+      sendError(exchange, Wire.ANTHROPIC, requestId, 404, "not_found_error", "No such batch");
+    } else if (parts.length == 1 && "GET".equals(method)) {
+      sendJson(exchange, 200, batchJson(batch, true));
+    } else if (parts.length == 2 && parts[1].equals("cancel") && "POST".equals(method)) {
+      sendJson(exchange, 200, batchJson(batch, true));
+    } else if (parts.length == 2 && parts[1].equals("results") && "GET".equals(method)) {
+      byte[] bytes = (String.join("\n", batch.resultLines()) + "\n").getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("content-type", "application/binary");
+      exchange.sendResponseHeaders(200, bytes.length);
+      try (java.io.OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    } else {
+      sendError(exchange, Wire.ANTHROPIC, requestId, 404, "not_found_error", "Not Found");
+    }
+  }
+
+  /** A {@code message_batch} object: in progress when just created, ended when asked about afterwards. */
+  private static ObjectNode batchJson(SimulatedBatch batch, boolean ended) {
+    ObjectNode b = JSON.createObjectNode().put("id", batch.id()).put("type", "message_batch")
+        .put("processing_status", ended ? "ended" : "in_progress");
+    int total = batch.resultLines().size();
+    b.putObject("request_counts").put("processing", ended ? 0 : total)
+        .put("succeeded", ended ? batch.succeeded() : 0).put("errored", ended ? batch.errored() : 0)
+        .put("canceled", 0).put("expired", 0);
+    if (ended) {
+      b.put("ended_at", batch.createdAt().toString());
+    } else {
+      b.putNull("ended_at");
+    }
+    b.put("created_at", batch.createdAt().toString());
+    b.put("expires_at", batch.createdAt().plus(java.time.Duration.ofDays(1)).toString());
+    b.putNull("archived_at").putNull("cancel_initiated_at");
+    b.putNull("results_url");
+    return b;
+  }
+
+  /** The message a batch request gets: the canned answer, billed without prompt caching. */
+  private ObjectNode batchAnswer(ObjectNode params) {
+    long total = 0;
+    for (SimulatedPromptCache.Block block : anthropicBlocks(params)) {
+      total += block.tokens();
+    }
+    Turn turn = anthropicTurn(params, total);
+    Reply reply = reply(turn);
+    long n = sequence.incrementAndGet();
+    ObjectNode message = anthropicMessage("msg_sim_" + String.format(Locale.ROOT, "%08d", n), turn.model);
+    ArrayNode content = message.putArray("content");
+    if (reply.isToolCall()) {
+      try {
+        content.addObject().put("type", "tool_use").put("id", "toolu_sim_" + String.format(Locale.ROOT, "%08d", n))
+            .put("name", reply.toolName).set("input", JSON.readTree(reply.toolInputJson));
+      } catch (JacksonException e) {
+        throw new IllegalStateException("a canned tool input is not JSON", e);
+      }
+    } else {
+      content.addObject().put("type", "text").put("text", reply.text);
+    }
+    message.put("stop_reason", reply.stop.anthropic).putNull("stop_sequence");
+    message.putObject("usage").put("input_tokens", turn.inputTokens).put("cache_creation_input_tokens", 0)
+        .put("cache_read_input_tokens", 0).put("output_tokens", reply.outputTokens);
+    return message;
+  }
 
   private void anthropic(HttpExchange exchange, String requestId, boolean countTokens) throws IOException {
     Headers headers = exchange.getRequestHeaders();
