@@ -118,10 +118,15 @@ public final class HtmlReport {
             + "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;"
             + "text-align:right}td:first-child,th:first-child{text-align:left}</style>\n</head>\n<body>\n")
         .append("<h1>Accuracy versus cost</h1>\n")
-        .append(String.format(Locale.ROOT, "<p>Train %d prompts, test %d prompts, %d seeds averaged. Both axes are "
+        .append(String.format(Locale.ROOT, "<p>%s, %d seeds averaged. Both axes are "
             + "shares of the best single model on the test prompts (%s). Blue: LinUCB at each cost weight, "
             + "joined; grey squares: baselines and the oracle (references); red: other learned selectors.</p>%n",
-            d.trainPrompts(), d.testPrompts(), d.seeds(), escape(d.bestModel())))
+            d.folds() > 1
+                ? String.format(Locale.ROOT, "%d-fold cross-validation, %d prompts each tested once", d.folds(),
+                    d.testPrompts())
+                : String.format(Locale.ROOT, "Train %d prompts, test %d prompts", d.trainPrompts(),
+                    d.testPrompts()),
+            d.seeds(), escape(d.bestModel())))
         .append(svg)
         .append("<table>\n<tr><th>selector</th><th>accuracy</th><th>cost ($)</th><th>accuracy vs best</th>"
             + "<th>cost vs best</th><th>regret</th><th>calls per prompt</th></tr>\n");

@@ -32,7 +32,9 @@ import java.util.TreeMap;
  *
  * <p>Run: {@code mvn -B -q -pl ralex-bandit exec:java -Dexec.mainClass=dev.ralex.bandit.replay.ReplayEvaluator
  * -Dexec.args="--train a.csv,b.csv --test c.csv --out result.json --seeds 5"}, or with {@code --data a.csv,b.csv
- * --split 0.5} for a seeded split of the given files into train and test. It prints a Markdown table and the
+ * --split 0.5} for a seeded split of the given files into train and test, or {@code --data a.csv,b.csv --folds 5}
+ * for a seeded 5-fold cross-validation ({@link #evaluateFolds}; every prompt tested once, so the figures do not
+ * hang on one split's luck). It prints a Markdown table and the
  * cascade's fitted plan, writes the {@link Report} as JSON to {@code --out} and an HTML page with the quality-cost
  * chart to {@code --html} ({@link HtmlReport}). {@code --format routellm} reads RouteLLM response files instead
  * ({@link RouteLlmData}), {@code --exclude file.jsonl} dropping the prompts it lists.
@@ -46,6 +48,7 @@ public final class ReplayEvaluator {
 
   private static final String USAGE = String.join("\n",
       "usage: ReplayEvaluator (--train A.csv[,B.csv...] --test C.csv[,...] | --data A.csv[,...] --split F)",
+      "                       | --data A.csv[,...] --folds K)",
       "         [--out result.json] [--seeds N (5)] [--seed S (1)] [--split-seed S (42)]",
       "         [--weights 0,0.1,0.25,0.5,1,2,4] [--alpha A (3)] [--lambda L (100)] [--buckets B (32)]",
       "         [--cascade 0.965[,T...] | none] [--format routerbench|routellm] [--exclude contaminated.jsonl]",
@@ -94,6 +97,8 @@ public final class ReplayEvaluator {
    * @param testPrompts the usable test prompts
    * @param skippedRows rows skipped for an empty or NaN cell (both sets)
    * @param seeds the number of seeded passes averaged
+   * @param folds the number of cross-validation folds whose test sets the figures sum ({@link #evaluateFolds});
+   *     1 for a single train/test pair, whose {@code trainPrompts} is then that of one fold's training set
    * @param bestModel the most accurate model on the test prompts
    * @param cheapestModel the cheapest model on the test prompts
    * @param oracleAccuracy the per-prompt oracle's accuracy
@@ -101,7 +106,7 @@ public final class ReplayEvaluator {
    * @param mix the fixed two-model mix fitted on the training prompts
    * @param models every model's results on the test prompts
    */
-  public record Summary(int trainPrompts, int testPrompts, int skippedRows, int seeds, String bestModel,
+  public record Summary(int trainPrompts, int testPrompts, int skippedRows, int seeds, int folds, String bestModel,
       String cheapestModel, double oracleAccuracy, double oracleCost, Map<String, Object> mix,
       List<ModelResult> models) {}
 
@@ -179,28 +184,38 @@ public final class ReplayEvaluator {
       }
       opts.put(a.substring(2), args[++i]);
     }
-    RouterBenchData train;
-    RouterBenchData test;
+    RouterBenchData train = null;
+    RouterBenchData test = null;
+    RouterBenchData all = null;
+    int folds = 0;
     Settings settings;
     try {
-      List<String> known = List.of("train", "test", "data", "split", "split-seed", "out", "seeds", "seed",
+      List<String> known = List.of("train", "test", "data", "split", "folds", "split-seed", "out", "seeds", "seed",
           "weights", "alpha", "lambda", "buckets", "cascade", "format", "exclude", "html");
       for (String k : opts.keySet()) {
         if (!known.contains(k)) {
           throw new IllegalArgumentException("unknown option --" + k);
         }
       }
+      long splitSeed = Long.parseLong(opts.getOrDefault("split-seed", "42"));
       if (opts.containsKey("data")) {
-        if (opts.containsKey("train") || opts.containsKey("test") || !opts.containsKey("split")) {
-          throw new IllegalArgumentException("--data goes with --split and without --train/--test");
+        if (opts.containsKey("train") || opts.containsKey("test")
+            || opts.containsKey("split") == opts.containsKey("folds")) {
+          throw new IllegalArgumentException("--data goes with one of --split and --folds, and without "
+              + "--train/--test");
         }
-        List<RouterBenchData> parts = read(paths(opts.get("data")), opts)
-            .split(Double.parseDouble(opts.get("split")), Long.parseLong(opts.getOrDefault("split-seed", "42")));
-        train = parts.get(0);
-        test = parts.get(1);
+        all = read(paths(opts.get("data")), opts);
+        if (opts.containsKey("folds")) {
+          folds = Integer.parseInt(opts.get("folds"));
+          all.folds(folds, splitSeed); // validates now, before any work
+        } else {
+          List<RouterBenchData> parts = all.split(Double.parseDouble(opts.get("split")), splitSeed);
+          train = parts.get(0);
+          test = parts.get(1);
+        }
       } else {
         if (!opts.containsKey("train") || !opts.containsKey("test")) {
-          throw new IllegalArgumentException("give --train and --test, or --data and --split");
+          throw new IllegalArgumentException("give --train and --test, or --data with --split or --folds");
         }
         train = read(paths(opts.get("train")), opts);
         test = read(paths(opts.get("test")), opts);
@@ -224,12 +239,15 @@ public final class ReplayEvaluator {
       err.println(e.getMessage() + "\n" + USAGE);
       return 2;
     }
-    Report report = evaluate(train, test, settings);
+    Report report = folds > 0 ? evaluateFolds(all, folds, Long.parseLong(opts.getOrDefault("split-seed", "42")),
+        settings) : evaluate(train, test, settings);
     out.print(markdown(report));
+    RouterBenchData fitted = folds > 0 ? all : train;
     for (double t : settings.cascadeTargets()) {
-      AgreementCascade cascade = AgreementCascade.create(train.models(), t, settings.seed());
-      cascade.warmStart(train);
-      out.print(String.format(Locale.ROOT, "%n%s, as fitted on train:%n%s", cascade.name(), cascade.describe()));
+      AgreementCascade cascade = AgreementCascade.create(fitted.models(), t, settings.seed());
+      cascade.warmStart(fitted);
+      out.print(String.format(Locale.ROOT, "%n%s, as fitted on %s:%n%s", cascade.name(),
+          folds > 0 ? "all prompts (each fold fits its own)" : "train", cascade.describe()));
     }
     if (opts.containsKey("out")) {
       writeJson(report, Path.of(opts.get("out")));
@@ -271,27 +289,56 @@ public final class ReplayEvaluator {
     if (test.prompts().isEmpty()) {
       throw new IllegalArgumentException("no usable test prompts");
     }
-    List<String> models = test.models();
-    double[] acc = test.accuracy();
-    double[] cost = test.totalCost();
-    int best = argBest(acc, cost);
-    int cheapest = 0;
-    for (int m = 1; m < cost.length; m++) {
-      if (cost[m] < cost[cheapest]) {
-        cheapest = m;
-      }
-    }
-    List<ReplaySelector.Factory> factories = new ArrayList<>();
-    final int b = best;
-    final int c = cheapest;
-    factories.add(seed -> Baselines.always("always-cheapest (" + models.get(c) + ")", c));
-    factories.add(seed -> Baselines.always("always-best (" + models.get(b) + ")", b));
-    factories.add(seed -> Baselines.random(models.size(), seed));
     TwoModelMix mix = TwoModelMix.fit(train.prompts().isEmpty() ? test : train, 0.95);
-    String mixName = mix.weak() == mix.strong()
+    List<ReplayPolicy.Factory> policies = policies(test.models(), argBest(test.accuracy(), test.totalCost()),
+        argCheapest(test.totalCost()), mix, mixName(test.models(), mix), settings);
+    return report(tally(train, test, policies, settings.seeds(), settings.seed()), test.models(),
+        train.prompts().size(), train.skipped() + test.skipped(), 1, mix);
+  }
+
+  /**
+   * Evaluates as {@link #evaluate(RouterBenchData, RouterBenchData, Settings)} does, by {@code folds}-fold
+   * cross-validation on {@code data}: its prompts are dealt in a seeded random order ({@code foldSeed}) into
+   * {@code folds} parts of (nearly) equal size; every part is the test set once, with the other parts as the
+   * training set. Every prompt is thus tested exactly once, and the report's figures are over all of them: each
+   * selector's correct answers and dollars summed over the folds (averaged over the pass seeds), its shares
+   * against the model most accurate over all prompts. The baselines that pick a model in hindsight pick it over
+   * all prompts; the two-model mix and every learned selector are fitted on each fold's training set alone.
+   */
+  public static Report evaluateFolds(RouterBenchData data, int folds, long foldSeed, Settings settings) {
+    Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(settings, "settings");
+    List<RouterBenchData[]> parts = data.folds(folds, foldSeed);
+    List<String> models = data.models();
+    int best = argBest(data.accuracy(), data.totalCost());
+    int cheapest = argCheapest(data.totalCost());
+    Tally sum = null;
+    int trainPrompts = 0;
+    for (RouterBenchData[] part : parts) {
+      TwoModelMix mix = TwoModelMix.fit(part[0], 0.95);
+      List<ReplayPolicy.Factory> policies = policies(models, best, cheapest, mix,
+          "best-mix (two fixed models, fitted per fold)", settings);
+      Tally t = tally(part[0], part[1], policies, settings.seeds(), settings.seed());
+      sum = sum == null ? t : sum.plus(t);
+      trainPrompts += part[0].prompts().size();
+    }
+    return report(sum, models, trainPrompts / parts.size(), data.skipped(), parts.size(), null);
+  }
+
+  private static String mixName(List<String> models, TwoModelMix mix) {
+    return mix.weak() == mix.strong()
         ? "best-mix (" + models.get(mix.strong()) + ")"
         : String.format(Locale.ROOT, "best-mix (%s %.0f%% / %s %.0f%%)", models.get(mix.weak()),
             100 * (1 - mix.fraction()), models.get(mix.strong()), 100 * mix.fraction());
+  }
+
+  /** The baselines (hindsight picks {@code best} and {@code cheapest}), rules, scoring, LinUCB, cascades. */
+  private static List<ReplayPolicy.Factory> policies(List<String> models, int best, int cheapest, TwoModelMix mix,
+      String mixName, Settings settings) {
+    List<ReplaySelector.Factory> factories = new ArrayList<>();
+    factories.add(seed -> Baselines.always("always-cheapest (" + models.get(cheapest) + ")", cheapest));
+    factories.add(seed -> Baselines.always("always-best (" + models.get(best) + ")", best));
+    factories.add(seed -> Baselines.random(models.size(), seed));
     factories.add(seed -> Baselines.mix(mixName, mix));
     factories.add(seed -> new ModelSelectorReplay("rules", models, dev.ralex.core.RuleBasedSelector::defaults));
     factories.add(seed -> new ModelSelectorReplay("scoring", models, dev.ralex.core.ScoringSelector::create));
@@ -306,7 +353,7 @@ public final class ReplayEvaluator {
     for (double t : settings.cascadeTargets()) {
       policies.add(s -> AgreementCascade.create(models, t, s));
     }
-    return evaluatePolicies(train, test, policies, settings.seeds(), settings.seed(), mix);
+    return policies;
   }
 
   /**
@@ -334,21 +381,53 @@ public final class ReplayEvaluator {
     Objects.requireNonNull(train, "train");
     Objects.requireNonNull(test, "test");
     Objects.requireNonNull(factories, "factories");
+    return report(tally(train, test, factories, seeds, seed), test.models(), train.prompts().size(),
+        train.skipped() + test.skipped(), 1, mix);
+  }
+
+  /**
+   * What the policies did on some test prompts, as sums: correct answers, dollars, regret and calls summed over
+   * the prompts and the pass seeds (diagnostics too), and the per-model and oracle sums over the prompts once.
+   * Sums, so that the folds of a cross-validation add up.
+   */
+  private record Tally(List<String> names, int seeds, int prompts, double[] correct, double[] cost,
+      double[] regret, double[] calls, List<Map<String, Double>> diagnostics, double[] modelCorrect,
+      double[] modelCost, double oracleCorrect, double oracleCost) {
+
+    /** The sum of two tallies of the same policies and seeds; a name that differs keeps its part before " (". */
+    Tally plus(Tally o) {
+      List<String> n = new ArrayList<>();
+      for (int f = 0; f < names.size(); f++) {
+        String a = names.get(f);
+        n.add(a.equals(o.names.get(f)) ? a : a.replaceFirst(" \\(.*$", "") + " (fitted per fold)");
+      }
+      List<Map<String, Double>> d = new ArrayList<>();
+      for (int f = 0; f < diagnostics.size(); f++) {
+        Map<String, Double> m = new TreeMap<>(diagnostics.get(f));
+        o.diagnostics.get(f).forEach((k, v) -> m.merge(k, v, Double::sum));
+        d.add(m);
+      }
+      return new Tally(n, seeds, prompts + o.prompts, add(correct, o.correct), add(cost, o.cost),
+          add(regret, o.regret), add(calls, o.calls), d, add(modelCorrect, o.modelCorrect),
+          add(modelCost, o.modelCost), oracleCorrect + o.oracleCorrect, oracleCost + o.oracleCost);
+    }
+
+    private static double[] add(double[] a, double[] b) {
+      double[] s = a.clone();
+      for (int i = 0; i < s.length; i++) {
+        s[i] += b[i];
+      }
+      return s;
+    }
+  }
+
+  private static Tally tally(RouterBenchData train, RouterBenchData test, List<ReplayPolicy.Factory> factories,
+      int seeds, long seed) {
     if (seeds < 1) {
       throw new IllegalArgumentException("seeds must be at least 1 but was " + seeds);
     }
     List<String> models = test.models();
     List<RouterBenchData.Prompt> prompts = test.prompts();
-    int n = prompts.size();
-    double[] acc = test.accuracy();
-    double[] cost = test.totalCost();
-    int best = argBest(acc, cost);
-    int cheapest = 0;
-    for (int m = 1; m < cost.length; m++) {
-      if (cost[m] < cost[cheapest]) {
-        cheapest = m;
-      }
-    }
     double oracleCorrect = 0;
     double oracleCost = 0;
     for (RouterBenchData.Prompt p : prompts) {
@@ -356,20 +435,25 @@ public final class ReplayEvaluator {
       oracleCorrect += p.correct()[o] ? 1 : 0;
       oracleCost += p.cost()[o];
     }
-    String[] names = new String[factories.size()];
-    double[] correctSum = new double[factories.size()];
-    double[] costSum = new double[factories.size()];
-    double[] regretSum = new double[factories.size()];
-    double[] callSum = new double[factories.size()];
+    double[] modelCorrect = test.accuracy();
+    for (int m = 0; m < modelCorrect.length; m++) {
+      modelCorrect[m] *= prompts.size();
+    }
+    int k = factories.size();
+    String[] names = new String[k];
+    double[] correctSum = new double[k];
+    double[] costSum = new double[k];
+    double[] regretSum = new double[k];
+    double[] callSum = new double[k];
     List<Map<String, Double>> diagnostics = new ArrayList<>();
-    for (int f = 0; f < factories.size(); f++) {
-      diagnostics.add(new LinkedHashMap<>());
+    for (int f = 0; f < k; f++) {
+      diagnostics.add(new TreeMap<>());
     }
     for (int s = 0; s < seeds; s++) {
       long passSeed = seed + s;
       List<RouterBenchData.Prompt> order = new ArrayList<>(prompts);
       Collections.shuffle(order, new Random(passSeed));
-      for (int f = 0; f < factories.size(); f++) {
+      for (int f = 0; f < k; f++) {
         ReplayPolicy policy = factories.get(f).create(passSeed);
         names[f] = policy.name();
         policy.warmStart(train);
@@ -394,20 +478,41 @@ public final class ReplayEvaluator {
           }
           policy.observe(p, List.copyOf(outcomes));
         }
+        // Diagnostics are shares or settings: weighted by the prompts, so folds average them fairly.
         for (Map.Entry<String, Double> e : policy.diagnostics().entrySet()) {
-          diagnostics.get(f).merge(e.getKey(), e.getValue() / seeds, Double::sum);
+          diagnostics.get(f).merge(e.getKey(), e.getValue() * prompts.size(), Double::sum);
         }
       }
     }
-    List<SelectorResult> results = new ArrayList<>();
-    for (int f = 0; f < factories.size(); f++) {
-      double a = correctSum[f] / seeds / n;
-      double cst = costSum[f] / seeds;
-      results.add(new SelectorResult(names[f], a, cst, ratio(a, acc[best]), ratio(cst, cost[best]),
-          regretSum[f] / seeds, cst - oracleCost, callSum[f] / seeds / n, Map.copyOf(diagnostics.get(f))));
+    return new Tally(List.of(names), seeds, prompts.size(), correctSum, costSum, regretSum, callSum, diagnostics,
+        modelCorrect, test.totalCost(), oracleCorrect, oracleCost);
+  }
+
+  /** The report of a tally over {@code folds} test sets; {@code mix} (nullable) is reported in the summary. */
+  private static Report report(Tally t, List<String> models, int trainPrompts, int skipped, int folds,
+      TwoModelMix mix) {
+    int n = t.prompts();
+    int seeds = t.seeds();
+    double[] acc = new double[models.size()];
+    for (int m = 0; m < acc.length; m++) {
+      acc[m] = t.modelCorrect()[m] / n;
     }
-    results.add(new SelectorResult("oracle (reference)", oracleCorrect / n, oracleCost,
-        ratio(oracleCorrect / n, acc[best]), ratio(oracleCost, cost[best]), 0.0, 0.0, 1.0, Map.of()));
+    double[] cost = t.modelCost();
+    int best = argBest(acc, cost);
+    int cheapest = argCheapest(cost);
+    List<SelectorResult> results = new ArrayList<>();
+    for (int f = 0; f < t.names().size(); f++) {
+      double a = t.correct()[f] / seeds / n;
+      double cst = t.cost()[f] / seeds;
+      Map<String, Double> diag = new TreeMap<>();
+      for (Map.Entry<String, Double> e : t.diagnostics().get(f).entrySet()) {
+        diag.put(e.getKey(), e.getValue() / seeds / n);
+      }
+      results.add(new SelectorResult(t.names().get(f), a, cst, ratio(a, acc[best]), ratio(cst, cost[best]),
+          t.regret()[f] / seeds, cst - t.oracleCost(), t.calls()[f] / seeds / n, diag));
+    }
+    results.add(new SelectorResult("oracle (reference)", t.oracleCorrect() / n, t.oracleCost(),
+        ratio(t.oracleCorrect() / n, acc[best]), ratio(t.oracleCost(), cost[best]), 0.0, 0.0, 1.0, Map.of()));
     List<ModelResult> perModel = new ArrayList<>();
     for (int m = 0; m < models.size(); m++) {
       perModel.add(new ModelResult(models.get(m), acc[m], cost[m]));
@@ -420,10 +525,10 @@ public final class ReplayEvaluator {
       mixInfo.put("trainAccuracy", mix.expectedAccuracy());
       mixInfo.put("trainCostPerPrompt", mix.expectedCost());
     }
-    Summary summary = new Summary(train.prompts().size(), n, train.skipped() + test.skipped(), seeds,
-        models.get(best), models.get(cheapest), oracleCorrect / n, oracleCost, mixInfo, perModel);
+    Summary summary = new Summary(trainPrompts, n, skipped, seeds, folds, models.get(best), models.get(cheapest),
+        t.oracleCorrect() / n, t.oracleCost(), mixInfo, perModel);
     SelectorResult cheapestAt95 = null;
-    for (SelectorResult r : results.subList(0, factories.size())) {
+    for (SelectorResult r : results.subList(0, t.names().size())) {
       if (r.accuracyShareOfBest() >= 0.95 - 1e-12 && (cheapestAt95 == null || r.cost() < cheapestAt95.cost())) {
         cheapestAt95 = r;
       }
@@ -466,9 +571,12 @@ public final class ReplayEvaluator {
   public static String markdown(Report report) {
     Summary d = report.data();
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "Train %d prompts, test %d prompts (%d rows skipped), %d seeds; best "
-        + "model %s, cheapest %s.%n%n", d.trainPrompts(), d.testPrompts(), d.skippedRows(), d.seeds(),
-        d.bestModel(), d.cheapestModel()));
+    String sets = d.folds() > 1
+        ? String.format(Locale.ROOT, "%d-fold cross-validation: %d prompts, each tested once (%d per training set)",
+            d.folds(), d.testPrompts(), d.trainPrompts())
+        : String.format(Locale.ROOT, "Train %d prompts, test %d prompts", d.trainPrompts(), d.testPrompts());
+    sb.append(String.format(Locale.ROOT, "%s (%d rows skipped), %d seeds; best model %s, cheapest %s.%n%n", sets,
+        d.skippedRows(), d.seeds(), d.bestModel(), d.cheapestModel()));
     sb.append("| selector | accuracy | cost ($) | accuracy vs best | cost vs best | regret | extra cost vs oracle "
         + "($) | calls per prompt |\n");
     sb.append("|---|---|---|---|---|---|---|---|\n");
@@ -506,6 +614,16 @@ public final class ReplayEvaluator {
       }
     }
     return best;
+  }
+
+  private static int argCheapest(double[] cost) {
+    int cheapest = 0;
+    for (int m = 1; m < cost.length; m++) {
+      if (cost[m] < cost[cheapest]) {
+        cheapest = m;
+      }
+    }
+    return cheapest;
   }
 
   private static double ratio(double a, double b) {

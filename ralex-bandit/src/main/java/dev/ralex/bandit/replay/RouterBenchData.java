@@ -226,6 +226,31 @@ public record RouterBenchData(List<String> models, List<Prompt> prompts, int ski
         new RouterBenchData(models, shuffled.subList(cut, shuffled.size()), 0));
   }
 
+  /**
+   * Deals the prompts in a seeded random order into {@code k} parts whose sizes differ by at most one, and
+   * returns, for each part, {@code {train, test}}: the other parts, then that part. Every prompt is in exactly one
+   * test set. The rows skipped while reading are counted in no part ({@link #skipped()} of the whole says them).
+   *
+   * @throws IllegalArgumentException if {@code k} is below 2 or above the number of prompts
+   */
+  public List<RouterBenchData[]> folds(int k, long seed) {
+    if (k < 2 || k > prompts.size()) {
+      throw new IllegalArgumentException("folds must be in [2, " + prompts.size() + "] but was " + k);
+    }
+    List<Prompt> shuffled = new ArrayList<>(prompts);
+    Collections.shuffle(shuffled, new Random(seed));
+    List<RouterBenchData[]> out = new ArrayList<>();
+    for (int f = 0; f < k; f++) {
+      List<Prompt> train = new ArrayList<>();
+      List<Prompt> test = new ArrayList<>();
+      for (int i = 0; i < shuffled.size(); i++) {
+        (i % k == f ? test : train).add(shuffled.get(i));
+      }
+      out.add(new RouterBenchData[] {new RouterBenchData(models, train, 0), new RouterBenchData(models, test, 0)});
+    }
+    return out;
+  }
+
   /** Each model's accuracy over the prompts. */
   public double[] accuracy() {
     double[] acc = new double[models.size()];

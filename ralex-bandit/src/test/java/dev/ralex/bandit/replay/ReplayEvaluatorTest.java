@@ -177,4 +177,75 @@ class ReplayEvaluatorTest {
     assertThat(ReplayEvaluator.run(new String[] {"--bogus", "1"}, out, err)).isEqualTo(2);
     assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("unknown option --bogus", "usage:");
   }
+  @Test
+  void foldsTestEveryPromptExactlyOnceAndNeverTrainOnIt() {
+    RouterBenchData data = RouterBenchData.parse(Csv.parse(SyntheticRouterBench.threeModels(103, 9)));
+    List<RouterBenchData[]> folds = data.folds(5, 42);
+    assertThat(folds).hasSize(5);
+    List<String> tested = new java.util.ArrayList<>();
+    for (RouterBenchData[] f : folds) {
+      assertThat(f[1].prompts().size()).isBetween(20, 21);
+      assertThat(f[0].prompts().size() + f[1].prompts().size()).isEqualTo(103);
+      assertThat(f[0].prompts()).doesNotContainAnyElementsOf(f[1].prompts());
+      f[1].prompts().forEach(p -> tested.add(p.sampleId()));
+    }
+    assertThat(tested).hasSize(103).doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(data.prompts().stream().map(RouterBenchData.Prompt::sampleId).toList());
+    assertThat(data.folds(5, 42).get(2)[1].prompts()).isEqualTo(folds.get(2)[1].prompts());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> data.folds(1, 42))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("folds must be in [2, 103]");
+  }
+
+  @Test
+  void crossValidationReportsOverAllPromptsWithHindsightBaselinesOverAll() {
+    RouterBenchData data = RouterBenchData.parse(Csv.parse(SyntheticRouterBench.threeModels(120, 3)));
+    ReplayEvaluator.Settings settings = new ReplayEvaluator.Settings(2, 1, List.of(0.5), 3.0, 100.0, 16,
+        List.of(0.9));
+    ReplayEvaluator.Report report = ReplayEvaluator.evaluateFolds(data, 4, 7, settings);
+    assertThat(report.data().folds()).isEqualTo(4);
+    assertThat(report.data().testPrompts()).isEqualTo(120);
+    assertThat(report.data().trainPrompts()).isEqualTo(90);
+    Map<String, ReplayEvaluator.SelectorResult> byName = report.selectors().stream()
+        .collect(Collectors.toMap(r -> r.name().split(" ")[0], Function.identity()));
+    double[] acc = data.accuracy();
+    double[] cost = data.totalCost();
+    int best = 0;
+    for (int m = 1; m < acc.length; m++) {
+      best = acc[m] > acc[best] ? m : best;
+    }
+    // Always-best over the folds is the best model over all prompts, exactly.
+    assertThat(byName.get("always-best").accuracy()).isCloseTo(acc[best], within(1e-12));
+    assertThat(byName.get("always-best").cost()).isCloseTo(cost[best], within(1e-9));
+    assertThat(byName.get("always-best").accuracyShareOfBest()).isCloseTo(1.0, within(1e-12));
+    // The oracle over the folds is the oracle over all prompts.
+    double oracleCost = data.prompts().stream().mapToDouble(p -> p.cost()[p.oracle()]).sum();
+    assertThat(byName.get("oracle").cost()).isCloseTo(oracleCost, within(1e-9));
+    // The mix is fitted per fold, and says so.
+    assertThat(report.selectors()).anySatisfy(r -> assertThat(r.name()).startsWith("best-mix").contains("per fold"));
+    // The cascade's diagnostics stay shares after summing folds.
+    assertThat(byName.get("agreement-cascade").diagnostics().get("escalationShare")).isBetween(0.0, 1.0);
+  }
+
+  @Test
+  void foldsOption(@TempDir Path dir) throws Exception {
+    Path all = dir.resolve("all.csv");
+    Files.writeString(all, SyntheticRouterBench.threeModels(60, 5));
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(stdout, true, StandardCharsets.UTF_8);
+    PrintStream err = new PrintStream(stderr, true, StandardCharsets.UTF_8);
+    Path json = dir.resolve("r.json");
+    assertThat(ReplayEvaluator.run(new String[] {"--data", all.toString(), "--folds", "3", "--seeds", "1",
+        "--weights", "1", "--out", json.toString()}, out, err)).isZero();
+    assertThat(stdout.toString(StandardCharsets.UTF_8))
+        .startsWith("3-fold cross-validation: 60 prompts, each tested once (40 per training set)")
+        .contains("as fitted on all prompts (each fold fits its own)");
+    assertThat(new ObjectMapper().readTree(json.toFile()).path("data").path("folds").asInt()).isEqualTo(3);
+    assertThat(ReplayEvaluator.run(new String[] {"--data", all.toString(), "--folds", "3", "--split", "0.5"},
+        out, err)).isEqualTo(2);
+    assertThat(ReplayEvaluator.run(new String[] {"--data", all.toString(), "--folds", "1"}, out, err))
+        .isEqualTo(2);
+    assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("one of --split and --folds",
+        "folds must be in [2, 60]");
+  }
 }
