@@ -458,6 +458,20 @@ final class Call {
   }
 
   /**
+   * Records a cache hit in the usage tracker, with the call's id, tags and conversation like a billed attempt, so
+   * that it reaches the usage store and reports. Never fails the call: the answer is already in hand.
+   */
+  private void recordCacheHit(ChatResponse cached, BigDecimal saved, Instant now) {
+    try {
+      ralex.usage.recordCacheHit(UsageRecord.cacheHit(callId, now, cached.model(), cached.provider(), saved,
+          request.tags(), request.conversationId().orElse(null)));
+    } catch (RuntimeException e) {
+      LOG.warn("call {}: usage tracker {} failed to record a cache hit; the answer is returned", callId,
+          ralex.usage, e);
+    }
+  }
+
+  /**
    * Answers the call from the response cache when it holds the request's answer (unless the request refreshes
    * it): no selection, budget or model; a stream replays the answer. Returns whether it did.
    */
@@ -486,6 +500,7 @@ final class Call {
         .fromCache(true)
         .build();
     ralex.cacheStats().hit(request.tags(), saved);
+    recordCacheHit(cached, saved, now);
     if (!ralex.listeners.isEmpty()) {
       ralex.listeners.fire(new RalexEvent.CacheHit(callId, cached.model(), saved, now));
     }

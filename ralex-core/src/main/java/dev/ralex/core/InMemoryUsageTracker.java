@@ -436,13 +436,7 @@ final class InMemoryUsageTracker implements UsageTracker {
   }
 
   private static UsageTotals plus(UsageTotals t, UsageStore.Aggregate a, BigDecimal referenceCost) {
-    return new UsageTotals(Math.addExact(t.calls(), a.count()),
-        Math.addExact(t.inputTokens(), a.usage().inputTokens()),
-        Math.addExact(t.outputTokens(), a.usage().outputTokens()),
-        Math.addExact(t.cacheReadTokens(), a.usage().cacheReadTokens()),
-        Math.addExact(t.cacheWriteTokens(), a.usage().cacheWriteTokens()),
-        t.cost().add(a.cost()),
-        t.referenceCost().add(referenceCost));
+    return t.plus(a, referenceCost);
   }
 
   /**
@@ -478,6 +472,35 @@ final class InMemoryUsageTracker implements UsageTracker {
     synchronized (lock) {
       rollToday(clock.instant());
       return spentToday;
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Kept in memory for queries like a committed record and appended to the store, if any; no budget and not
+   * today's spend changes, since a hit costs nothing.
+   */
+  @Override
+  public void recordCacheHit(UsageRecord hit) {
+    UsageStoreSupport.checkCacheHit(hit);
+    synchronized (lock) {
+      keep(hit);
+    }
+    if (store != null) {
+      save(hit);
+    }
+  }
+
+  /** Keeps {@code record} for queries, dropping the oldest beyond {@code maxRecords}. Under the lock. */
+  private void keep(UsageRecord record) {
+    if (maxRecords > 0) {
+      if (records.size() == maxRecords) {
+        dropped(records.removeFirst().at());
+      }
+      records.addLast(record);
+    } else {
+      dropped(record.at());
     }
   }
 
@@ -526,8 +549,8 @@ final class InMemoryUsageTracker implements UsageTracker {
   }
 
   /**
-   * Appends a committed record to the store. A failure is logged at ERROR and the record kept for queries, and
-   * the commit goes on: see {@link UsageTracker#inMemory(List, Clock, ZoneId, int, UsageStore)} for why.
+   * Appends a committed record or cache hit to the store. A failure is logged at ERROR and the record kept for
+   * queries, and the commit goes on: see {@link UsageTracker#inMemory(List, Clock, ZoneId, int, UsageStore)} for why.
    */
   private void save(UsageRecord record) {
     try {
@@ -540,6 +563,12 @@ final class InMemoryUsageTracker implements UsageTracker {
           unsaved.removeFirst();
           unsavedDropped = true;
         }
+      }
+      if (record.isCacheHit()) {
+        LOG.error("usage store {} failed to append the cache hit of call {} ({}, ${} saved): the answer is "
+            + "returned, but reports read from the store will miss the hit", store, record.callId(), record.model(),
+            record.saved().toPlainString(), e);
+        return;
       }
       LOG.error("usage store {} failed to append the usage of call {} ({}, ${}): the answer is returned and the "
           + "cost counts against this process's budgets, but the store lacks it, so budgets reloaded after a "
@@ -604,14 +633,7 @@ final class InMemoryUsageTracker implements UsageTracker {
         if (LocalDate.ofInstant(record.at(), zone).equals(today)) {
           spentToday = spentToday.add(record.cost());
         }
-        if (maxRecords > 0) {
-          if (records.size() == maxRecords) {
-            dropped(records.removeFirst().at());
-          }
-          records.addLast(record);
-        } else {
-          dropped(record.at());
-        }
+        keep(record);
       }
       if (store != null) {
         // Outside the lock: other calls' reservations and commits need not wait for this one's disk flush.

@@ -36,7 +36,9 @@ import javax.sql.DataSource;
  * version ({@value #SCHEMA_VERSION}) in {@code <prefix>schema_version}; a database whose version is newer than this
  * class knows is refused with a {@link UsageStoreException}. Records go to {@code <prefix>usage_records}, one row
  * per record, indexed by time; compacted days to {@code <prefix>usage_aggregates}. The prefix is {@code ralex_}
- * unless {@linkplain Builder#tablePrefix set}.
+ * unless {@linkplain Builder#tablePrefix set}. Version 2 added the columns {@code cache_hit} (0 for a billed
+ * attempt, 1 for a response-cache hit), {@code saved} and {@code saved_scale} to both tables: tables of version 1
+ * are brought up to date with {@code ALTER TABLE ... ADD COLUMN}, their rows reading as billed with nothing saved.
  *
  * <p>Money is exact: {@code NUMERIC} in PostgreSQL (summed in SQL), the decimal's plain text in SQLite (summed in
  * Java, since SQLite sums numbers as floating point), and in both the decimal's scale beside it, so that a cost
@@ -54,16 +56,18 @@ import javax.sql.DataSource;
  */
 public final class JdbcUsageStore implements UsageStore {
   /** The schema version this class creates and understands. */
-  public static final int SCHEMA_VERSION = 1;
+  public static final int SCHEMA_VERSION = 2;
 
   private static final String DEFAULT_PREFIX = "ralex_";
   private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,29}");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<LinkedHashMap<String, String>> TAGS = new TypeReference<>() {};
   private static final String RECORD_COLUMNS = "call_id, at_second, at_nano, model, provider, input_tokens,"
-      + " output_tokens, cache_read_tokens, cache_write_tokens, cost, cost_scale, tags, conversation_id";
+      + " output_tokens, cache_read_tokens, cache_write_tokens, cost, cost_scale, tags, conversation_id, cache_hit,"
+      + " saved, saved_scale";
   private static final String AGGREGATE_COLUMNS = "day_second, day_nano, model, provider, tags, conversation_id,"
-      + " record_count, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, cost_scale";
+      + " record_count, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, cost_scale,"
+      + " cache_hit, saved, saved_scale";
 
   /** The databases this store knows how to use. */
   private enum Dialect {
@@ -179,7 +183,7 @@ public final class JdbcUsageStore implements UsageStore {
     String tags = tagsJson(record.tags());
     run("append a usage record", (c, d) -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + records + " (" + RECORD_COLUMNS
-          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         bindRecord(ps, d, record, tags);
         ps.executeUpdate();
       }
@@ -357,7 +361,7 @@ public final class JdbcUsageStore implements UsageStore {
       deleteByIds(c, aggregates, aggregateIds);
       deleteByIds(c, records, recordIds);
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + aggregates + " (" + AGGREGATE_COLUMNS
-          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         for (Aggregate a : merged) {
           bindAggregate(ps, d, a);
           ps.addBatch();
@@ -521,6 +525,17 @@ public final class JdbcUsageStore implements UsageStore {
 
   /** The statements that bring the schema from version {@code version - 1} to {@code version}. */
   private List<String> migration(int version, Dialect d) {
+    if (version == 2) {
+      // Cache hits. The defaults make every row already there a billed attempt with nothing saved.
+      String zero = d == Dialect.POSTGRESQL ? "0" : "'0'";
+      List<String> ddl = new ArrayList<>();
+      for (String table : List.of(records, aggregates)) {
+        ddl.add("ALTER TABLE " + table + " ADD COLUMN cache_hit INTEGER NOT NULL DEFAULT 0");
+        ddl.add("ALTER TABLE " + table + " ADD COLUMN saved " + d.moneyColumn + " NOT NULL DEFAULT " + zero);
+        ddl.add("ALTER TABLE " + table + " ADD COLUMN saved_scale INTEGER NOT NULL DEFAULT 0");
+      }
+      return ddl;
+    }
     if (version != 1) {
       throw new IllegalArgumentException("no migration to version " + version);
     }
@@ -571,6 +586,7 @@ public final class JdbcUsageStore implements UsageStore {
     bindMoney(ps, 10, d, r.cost());
     ps.setString(12, tags);
     ps.setString(13, r.conversationId());
+    bindKind(ps, 14, d, r.kind(), r.saved());
   }
 
   private static void bindAggregate(PreparedStatement ps, Dialect d, Aggregate a) throws SQLException {
@@ -583,6 +599,24 @@ public final class JdbcUsageStore implements UsageStore {
     ps.setLong(7, a.count());
     bindUsage(ps, 8, a.usage());
     bindMoney(ps, 12, d, a.cost());
+    bindKind(ps, 14, d, a.kind(), a.saved());
+  }
+
+  private static void bindKind(PreparedStatement ps, int p, Dialect d, UsageRecord.Kind kind, BigDecimal saved)
+      throws SQLException {
+    ps.setInt(p, kind == UsageRecord.Kind.CACHE_HIT ? 1 : 0);
+    bindMoney(ps, p + 1, d, saved);
+  }
+
+  private static UsageRecord.Kind readKind(ResultSet rs, int p) throws SQLException {
+    int flag = rs.getInt(p);
+    if (flag == 0) {
+      return UsageRecord.Kind.BILLED;
+    }
+    if (flag == 1) {
+      return UsageRecord.Kind.CACHE_HIT;
+    }
+    throw new SQLException("corrupt cache_hit flag " + flag);
   }
 
   private static void bindUsage(PreparedStatement ps, int p, Usage u) throws SQLException {
@@ -632,7 +666,7 @@ public final class JdbcUsageStore implements UsageStore {
     try {
       return new UsageRecord(rs.getString(p), Instant.ofEpochSecond(rs.getLong(p + 1), rs.getInt(p + 2)),
           rs.getString(p + 3), rs.getString(p + 4), readUsage(rs, p + 5), money(rs, p + 9, p + 10, d),
-          parseTags(rs.getString(p + 11)), rs.getString(p + 12));
+          parseTags(rs.getString(p + 11)), rs.getString(p + 12), readKind(rs, p + 13), money(rs, p + 14, p + 15, d));
     } catch (RuntimeException e) {
       throw new SQLException("corrupt usage record: " + e.getMessage(), e);
     }
@@ -648,7 +682,7 @@ public final class JdbcUsageStore implements UsageStore {
     try {
       return new Aggregate(Instant.ofEpochSecond(rs.getLong(p), rs.getInt(p + 1)), rs.getString(p + 2),
           rs.getString(p + 3), parseTags(rs.getString(p + 4)), rs.getString(p + 5), rs.getLong(p + 6),
-          readUsage(rs, p + 7), money(rs, p + 11, p + 12, d));
+          readUsage(rs, p + 7), money(rs, p + 11, p + 12, d), readKind(rs, p + 13), money(rs, p + 14, p + 15, d));
     } catch (RuntimeException e) {
       throw new SQLException("corrupt usage aggregate: " + e.getMessage(), e);
     }

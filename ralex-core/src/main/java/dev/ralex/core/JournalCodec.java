@@ -23,11 +23,12 @@ import java.util.zip.CRC32C;
  * file    = magic "RLXU" (4 bytes), version (int32 = 1), entry*
  * entry   = length (int32, of payload, 1..MAX_PAYLOAD), crc (int32: CRC32C of the 4 length bytes and the payload),
  *           payload
- * payload = 1 (byte) record | 2 (byte) aggregate
+ * payload = 1 (byte) record | 2 (byte) aggregate | 3 (byte) record kinded | 4 (byte) aggregate kinded
  * record  = str callId, int64 epochSecond, int32 nano, str model, str provider, usage, decimal cost, tags,
  *           opt conversationId
  * aggregate = int64 dayStartSecond, int32 dayStartNano, str model, str provider, tags, opt conversationId,
  *           int64 count, usage, decimal cost
+ * kinded  = byte kind (0 billed, 1 cache hit), decimal saved
  * usage   = int64 input, int64 output, int64 cacheRead, int64 cacheWrite
  * decimal = int32 scale, int32 n, n bytes of the unscaled value (two's complement, big-endian): exact
  * tags    = int32 n, n * (str key, str value), keys in order
@@ -36,6 +37,11 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * All integers are big-endian. The CRC covers the length, so a damaged length is caught like damaged data.
+ *
+ * <p>Billed attempts are written as types 1 and 2, byte for byte as before cache hits were recorded, and types 1
+ * and 2 read as billed with nothing saved; cache hits are written as types 3 and 4. So journals written before
+ * read unchanged and the file version stays 1; only a journal holding hits needs a Ralex that knows types 3 and 4
+ * (an older one refuses it as corrupt rather than misreading it).
  */
 final class JournalCodec {
   static final int MAGIC = 0x524C5855; // "RLXU"
@@ -45,6 +51,8 @@ final class JournalCodec {
   static final int MAX_PAYLOAD = 1 << 24;
   private static final byte RECORD = 1;
   private static final byte AGGREGATE = 2;
+  private static final byte RECORD_KINDED = 3;
+  private static final byte AGGREGATE_KINDED = 4;
 
   private JournalCodec() {}
 
@@ -57,7 +65,8 @@ final class JournalCodec {
   static byte[] encode(UsageRecord r) {
     Out out = new Out();
     try {
-      out.data.writeByte(RECORD);
+      boolean kinded = r.kind() != UsageRecord.Kind.BILLED;
+      out.data.writeByte(kinded ? RECORD_KINDED : RECORD);
       out.string(r.callId());
       out.data.writeLong(r.at().getEpochSecond());
       out.data.writeInt(r.at().getNano());
@@ -67,6 +76,9 @@ final class JournalCodec {
       out.decimal(r.cost());
       out.tags(r.tags());
       out.optional(r.conversationId());
+      if (kinded) {
+        out.kind(r.kind(), r.saved());
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e); // cannot happen: in memory
     }
@@ -77,7 +89,8 @@ final class JournalCodec {
   static byte[] encode(UsageStore.Aggregate a) {
     Out out = new Out();
     try {
-      out.data.writeByte(AGGREGATE);
+      boolean kinded = a.kind() != UsageRecord.Kind.BILLED;
+      out.data.writeByte(kinded ? AGGREGATE_KINDED : AGGREGATE);
       out.data.writeLong(a.dayStart().getEpochSecond());
       out.data.writeInt(a.dayStart().getNano());
       out.string(a.model());
@@ -87,6 +100,9 @@ final class JournalCodec {
       out.data.writeLong(a.count());
       out.usage(a.usage());
       out.decimal(a.cost());
+      if (kinded) {
+        out.kind(a.kind(), a.saved());
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -111,7 +127,7 @@ final class JournalCodec {
     try {
       byte type = in.get();
       Object value;
-      if (type == RECORD) {
+      if (type == RECORD || type == RECORD_KINDED) {
         String callId = string(in);
         Instant at = Instant.ofEpochSecond(in.getLong(), in.getInt());
         String model = string(in);
@@ -120,8 +136,14 @@ final class JournalCodec {
         BigDecimal cost = decimal(in);
         Map<String, String> tags = tags(in);
         String conversation = optional(in);
-        value = new UsageRecord(callId, at, model, provider, usage, cost, tags, conversation);
-      } else if (type == AGGREGATE) {
+        UsageRecord.Kind kind = UsageRecord.Kind.BILLED;
+        BigDecimal saved = BigDecimal.ZERO;
+        if (type == RECORD_KINDED) {
+          kind = kind(in);
+          saved = decimal(in);
+        }
+        value = new UsageRecord(callId, at, model, provider, usage, cost, tags, conversation, kind, saved);
+      } else if (type == AGGREGATE || type == AGGREGATE_KINDED) {
         Instant day = Instant.ofEpochSecond(in.getLong(), in.getInt());
         String model = string(in);
         String provider = string(in);
@@ -130,7 +152,13 @@ final class JournalCodec {
         long count = in.getLong();
         Usage usage = usage(in);
         BigDecimal cost = decimal(in);
-        value = new UsageStore.Aggregate(day, model, provider, tags, conversation, count, usage, cost);
+        UsageRecord.Kind kind = UsageRecord.Kind.BILLED;
+        BigDecimal saved = BigDecimal.ZERO;
+        if (type == AGGREGATE_KINDED) {
+          kind = kind(in);
+          saved = decimal(in);
+        }
+        value = new UsageStore.Aggregate(day, model, provider, tags, conversation, count, usage, cost, kind, saved);
       } else {
         throw new IllegalArgumentException("unknown entry type " + type);
       }
@@ -156,6 +184,18 @@ final class JournalCodec {
     String s = new String(in.array(), in.arrayOffset() + in.position(), n, StandardCharsets.UTF_8);
     in.position(in.position() + n);
     return s;
+  }
+
+  private static UsageRecord.Kind kind(ByteBuffer in) {
+    byte kind = in.get();
+    switch (kind) {
+      case 0:
+        return UsageRecord.Kind.BILLED;
+      case 1:
+        return UsageRecord.Kind.CACHE_HIT;
+      default:
+        throw new IllegalArgumentException("unknown record kind " + kind);
+    }
   }
 
   private static String optional(ByteBuffer in) {
@@ -221,6 +261,12 @@ final class JournalCodec {
         data.writeByte(1);
         string(s);
       }
+    }
+
+    void kind(UsageRecord.Kind kind, BigDecimal saved) throws IOException {
+      // Numbered here, not by ordinal: the format must not change if the enum is reordered.
+      data.writeByte(kind == UsageRecord.Kind.CACHE_HIT ? 1 : 0);
+      decimal(saved);
     }
 
     void usage(Usage u) throws IOException {

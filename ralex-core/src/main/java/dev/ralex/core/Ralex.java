@@ -331,6 +331,13 @@ public final class Ralex implements AutoCloseable {
   /**
    * What the response cache did since this instance was built: hits, misses and the cost the hits saved, in all
    * and per request tag (kept in memory; empty without a {@linkplain Builder#responseCache cache}). Thread-safe.
+   *
+   * <p>This is the cheap in-process view, lost on restart. Every hit is also recorded in the usage tracker
+   * ({@link UsageRecord#cacheHit}), so with a {@linkplain Builder#usageStore usage store} it persists: a {@link
+   * #report} grouped {@linkplain UsageQuery#byTag by a tag} gives hits, what they saved and the hit rate per tag
+   * value ({@link UsageTotals#cacheHits()}, {@link UsageTotals#saved()}, {@link UsageTotals#cacheHitRate()}),
+   * across restarts. The rates differ: here a miss is a cacheable call that went to a model; there it is any
+   * billed attempt.
    */
   public CacheStats cacheStats() {
     return cacheStats;
@@ -719,13 +726,15 @@ public final class Ralex implements AutoCloseable {
 
     /**
      * Serves repeated requests from {@code cache} for {@code ttl} after their answer was made, before any model is
-     * selected or called: a hit costs nothing, is a {@link dev.ralex.api.RalexEvent.CacheHit} event and counts in
-     * {@link Ralex#cacheStats()}; a streamed request is served as a replayed stream. The key is a digest of what
+     * selected or called: a hit costs nothing, is a {@link dev.ralex.api.RalexEvent.CacheHit} event, counts in
+     * {@link Ralex#cacheStats()} and is recorded in usage with what it saved ({@link UsageTracker#recordCacheHit}),
+     * never against a budget; a streamed request is served as a replayed stream. The key is a digest of what
      * changes the answer (model or selector, system prompt, messages, tools, tool choice, output limit, sampling
      * parameters, stop sequences). Not cached: answers the model refused, failures, and requests that set a
      * temperature above 0 (unless {@link #cacheSampledRequests(boolean)}); a request without a temperature is
      * cached, though the provider samples it at its default. A request opts out with the option {@link
-     * dev.ralex.api.ResponseCache.Mode#BYPASS} (or {@code REFRESH} to replace the cached answer). Default: no cache.
+     * dev.ralex.api.ResponseCache.Mode#BYPASS} (or {@code REFRESH} to replace the cached answer). Default: no
+     * cache.
      */
     public Builder responseCache(dev.ralex.api.ResponseCache cache, Duration ttl) {
       Objects.requireNonNull(cache, "cache");

@@ -12,9 +12,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What to report on: the billed attempts in [from, to), optionally only those with some tags, grouped one way,
- * with days and months in a time zone, and priced again on a reference model for the savings. Immutable; each
- * {@code with}-style method returns a changed copy. Thread-safe.
+ * What to report on: the billed attempts and response-cache hits in [from, to), optionally only those with some
+ * tags, grouped one way, with days and months in a time zone, and priced again on a reference model for the
+ * savings. Immutable; each {@code with}-style method returns a changed copy. Thread-safe.
  *
  * <pre>{@code
  * UsageReport byTeam = ralex.usage().report(UsageQuery.between(monthStart, now).byTag("team")

@@ -15,11 +15,12 @@ import java.util.TreeMap;
 
 /**
  * The answer to a {@link UsageQuery}: one row of {@link UsageTotals} per group, in ascending key order (so days
- * and months are chronological), and the total, each with the real cost beside the reference model's. Immutable.
+ * and months are chronological), and the total, each with the real cost beside the reference model's and the
+ * response-cache hits with what they saved. Immutable.
  *
  * @param query the query answered
  * @param zone the zone days and months were taken in
- * @param rows one per group with at least one attempt, by ascending key
+ * @param rows one per group with at least one billed attempt or cache hit, by ascending key
  * @param total the sum over every row
  * @param complete false if the tracker no longer held every record of the range (an in-memory tracker keeps only
  *     its most recent records), so the figures are a lower bound
@@ -48,7 +49,7 @@ public record UsageReport(UsageQuery query, ZoneId zone, List<Row> rows, UsageTo
     Objects.requireNonNull(total, "total");
   }
 
-  /** The row with this key, if any attempt fell in it. */
+  /** The row with this key, if any billed attempt or cache hit fell in it. */
   public Optional<UsageTotals> row(String key) {
     for (Row r : rows) {
       if (r.key().equals(key)) {

@@ -17,7 +17,8 @@ import java.util.Objects;
 /**
  * Writes a {@link UsageReport} as JSON, CSV or a Markdown table, for files, dashboards and session logs. Each
  * row carries the calls, the tokens of each kind, the cost, the cost of the same usage on the report's reference
- * model and the savings; a total follows the rows. Stateless and thread-safe.
+ * model and the savings, then the response-cache hits and what they saved; a total follows the rows. Stateless
+ * and thread-safe.
  *
  * <p>JSON and CSV keep money exact (every digit of the {@link BigDecimal}, never in exponent notation); Markdown,
  * meant for people, rounds it to six decimal places.
@@ -30,7 +31,7 @@ import java.util.Objects;
 public final class UsageReportFormat {
   /** The CSV header: the columns of {@link #csv}. */
   public static final String CSV_HEADER = "row,key,calls,input_tokens,output_tokens,cache_read_tokens,"
-      + "cache_write_tokens,cost,reference_cost,savings";
+      + "cache_write_tokens,cost,reference_cost,savings,cache_hits,cache_saved";
 
   private static final String CRLF = "\r\n";
   private static final JsonFactory JSON = JsonFactory.builder()
@@ -40,12 +41,13 @@ public final class UsageReportFormat {
   private UsageReportFormat() {}
 
   /**
-   * The report as a pretty-printed JSON object: {@code from}, {@code to}, {@code zone}, {@code groupBy} (the
-   * {@link UsageQuery.GroupBy} name), {@code tagKey} (for {@code TAG}, else {@code ""}), {@code tags} (the
-   * required tags), {@code referenceModel} (or {@code null}), {@code complete}, {@code rows} (each with {@code
-   * key} and the totals' fields) and {@code total}. Money ({@code cost}, {@code referenceCost}, {@code savings},
-   * in US dollars) is written as JSON numbers with every digit of the exact amount; read them as decimals
-   * (Jackson: {@code DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS}) to keep them exact.
+   * The report as a pretty-printed JSON object: {@code from}, {@code to}, {@code zone}, {@code groupBy} (the {@link
+   * UsageQuery.GroupBy} name), {@code tagKey} (for {@code TAG}, else {@code ""}), {@code tags} (the required tags),
+   * {@code referenceModel} (or {@code null}), {@code complete}, {@code rows} (each with {@code key} and the totals'
+   * fields, {@code cacheHits} and {@code cacheSaved} among them) and {@code total}. Money ({@code cost}, {@code
+   * referenceCost}, {@code savings}, {@code cacheSaved}, in US dollars) is written as JSON numbers with every digit
+   * of the exact amount; read them as decimals (Jackson: {@code DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS})
+   * to keep them exact.
    */
   public static String json(UsageReport report) {
     Objects.requireNonNull(report, "report");
@@ -94,6 +96,8 @@ public final class UsageReportFormat {
     g.writeNumberField("cost", t.cost());
     g.writeNumberField("referenceCost", t.referenceCost());
     g.writeNumberField("savings", t.savings());
+    g.writeNumberField("cacheHits", t.cacheHits());
+    g.writeNumberField("cacheSaved", t.saved());
   }
 
   /**
@@ -120,6 +124,7 @@ public final class UsageReportFormat {
     for (BigDecimal money : List.of(t.cost(), t.referenceCost(), t.savings())) {
       out.append(',').append(money.toPlainString());
     }
+    out.append(',').append(t.cacheHits()).append(',').append(t.saved().toPlainString());
     out.append(CRLF);
   }
 
@@ -132,12 +137,12 @@ public final class UsageReportFormat {
   }
 
   /**
-   * The report as Markdown, like a session log: a heading, a list saying the range, zone, grouping, required
-   * tags and reference model (and a warning if the report is not {@linkplain UsageReport#complete() complete}),
-   * then a table with one row per group (a group without a key shows as <i>(none)</i>) and a bold total row:
-   * calls, input, output, cache-read and cache-write tokens, cost, the cost on the reference model, and the
-   * savings. Money is in US dollars rounded half-up to six decimal places; text is escaped so that keys cannot
-   * break the table or add formatting.
+   * The report as Markdown, like a session log: a heading, a list saying the range, zone, grouping, required tags
+   * and reference model (and a warning if the report is not {@linkplain UsageReport#complete() complete}), then a
+   * table with one row per group (a group without a key shows as <i>(none)</i>) and a bold total row: calls, input,
+   * output, cache-read and cache-write tokens, cost, the cost on the reference model, the savings, the
+   * response-cache hits and what they saved. Money is in US dollars rounded half-up to six decimal places; text is
+   * escaped so that keys cannot break the table or add formatting.
    */
   public static String markdown(UsageReport report) {
     Objects.requireNonNull(report, "report");
@@ -166,8 +171,8 @@ public final class UsageReportFormat {
     out.append("| ").append(column).append(" | Calls | Input tokens | Output tokens | Cache read tokens "
         + "| Cache write tokens | Cost ($) | On ")
         .append(reference == null ? "reference" : markdownText(reference))
-        .append(" ($) | Savings ($) |\n");
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        .append(" ($) | Savings ($) | Cache hits | Saved by cache ($) |\n");
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (UsageReport.Row row : report.rows()) {
       String key = row.key().isEmpty()
           ? (q.groupBy() == UsageQuery.GroupBy.NONE ? "*all calls*" : "*(none)*")
@@ -183,7 +188,8 @@ public final class UsageReportFormat {
     out.append("| ").append(b).append(label).append(b);
     for (String cell : List.of(Long.toString(t.calls()), Long.toString(t.inputTokens()),
         Long.toString(t.outputTokens()), Long.toString(t.cacheReadTokens()), Long.toString(t.cacheWriteTokens()),
-        money(t.cost()), money(t.referenceCost()), money(t.savings()))) {
+        money(t.cost()), money(t.referenceCost()), money(t.savings()), Long.toString(t.cacheHits()),
+        money(t.saved()))) {
       out.append(" | ").append(b).append(cell).append(b);
     }
     out.append(" |\n");

@@ -12,10 +12,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Where billed attempts are kept, so that spend survives a restart and budgets can be rebuilt from it. One
- * {@link UsageRecord} per billed attempt is {@linkplain #append appended}; the tracker reloads each budget's
- * current-period spend with {@link #spent(Instant, Instant, Collection)} at start; old detail can be
- * {@linkplain #compact compacted} into per-day {@link Aggregate}s that keep every total exact.
+ * Where billed attempts and response-cache hits are kept, so that spend survives a restart, budgets can be
+ * rebuilt from it and reports show what the cache saved. One {@link UsageRecord} per billed attempt or cache hit
+ * is {@linkplain #append appended} (a hit costs zero, so it never changes what {@link #spent} returns); the
+ * tracker reloads each budget's current-period spend with {@link #spent(Instant, Instant, Collection)} at start;
+ * old detail can be {@linkplain #compact compacted} into per-day {@link Aggregate}s that keep every total exact.
  *
  * <p>Implementations must be thread-safe: any number of threads may append, query and compact at once. Every
  * failure to read or write is a {@link UsageStoreException} naming what failed; none is swallowed. A store used
@@ -148,7 +149,8 @@ public interface UsageStore extends AutoCloseable {
   }
 
   /**
-   * Everything compacted from one day's records with the same model, provider, tags and conversation. Immutable.
+   * Everything compacted from one day's records with the same model, provider, tags, conversation and kind: billed
+   * attempts and cache hits are compacted into separate aggregates. Immutable.
    *
    * @param dayStart the start of the day (midnight in the store's zone when compacted)
    * @param model the model's id
@@ -156,8 +158,10 @@ public interface UsageStore extends AutoCloseable {
    * @param tags the calls' tags
    * @param conversationId the calls' conversation, or {@code null}
    * @param count how many records it replaces, at least 1
-   * @param usage their tokens, summed
-   * @param cost their cost, summed exactly
+   * @param usage their tokens, summed ({@link Usage#ZERO} for cache hits)
+   * @param cost their cost, summed exactly (zero for cache hits)
+   * @param kind the kind of every record it replaces
+   * @param saved what the cache hits it replaces did not spend, summed exactly; zero for billed attempts
    */
   record Aggregate(
       Instant dayStart,
@@ -167,22 +171,42 @@ public interface UsageStore extends AutoCloseable {
       String conversationId,
       long count,
       Usage usage,
-      BigDecimal cost) {
+      BigDecimal cost,
+      UsageRecord.Kind kind,
+      BigDecimal saved) {
 
-    /** Validates the aggregate. */
+    /**
+     * Validates the aggregate.
+     *
+     * @throws IllegalArgumentException if the count is below 1, or the amounts break {@link UsageRecord}'s rules
+     *     for the kind
+     */
     public Aggregate {
       Objects.requireNonNull(dayStart, "dayStart");
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(provider, "provider");
       Objects.requireNonNull(usage, "usage");
       Objects.requireNonNull(cost, "cost");
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(saved, "saved");
       tags = Map.copyOf(tags);
       if (count < 1) {
         throw new IllegalArgumentException("count must be at least 1 but was " + count);
       }
-      if (cost.signum() < 0) {
-        throw new IllegalArgumentException("cost must not be negative");
-      }
+      UsageRecord.checkAmounts(kind, usage, cost, saved);
+    }
+
+    /** Billed attempts: as the canonical constructor with {@link UsageRecord.Kind#BILLED} and nothing saved. */
+    public Aggregate(Instant dayStart, String model, String provider, Map<String, String> tags,
+        String conversationId, long count, Usage usage, BigDecimal cost) {
+      this(dayStart, model, provider, tags, conversationId, count, usage, cost, UsageRecord.Kind.BILLED,
+          BigDecimal.ZERO);
+    }
+
+    /** The aggregate of one more set of records of the same key: counts, usage, cost and saved summed. */
+    Aggregate plus(Aggregate other) {
+      return new Aggregate(dayStart, model, provider, tags, conversationId, Math.addExact(count, other.count),
+          usage.plus(other.usage), cost.add(other.cost), kind, saved.add(other.saved));
     }
   }
 

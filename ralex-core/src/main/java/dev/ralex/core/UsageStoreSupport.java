@@ -35,6 +35,19 @@ final class UsageStoreSupport {
     }
   }
 
+  /**
+   * Checks what {@link UsageTracker#recordCacheHit} takes.
+   *
+   * @throws IllegalArgumentException if {@code hit} is a billed attempt, which must go through a reservation
+   */
+  static void checkCacheHit(UsageRecord hit) {
+    Objects.requireNonNull(hit, "hit");
+    if (!hit.isCacheHit()) {
+      throw new IllegalArgumentException("recordCacheHit takes cache hits; call " + hit.callId()
+          + " was billed and must be committed through its reservation");
+    }
+  }
+
   /** Midnight at the start of the day holding {@code at}, in {@code zone}. */
   static Instant dayStart(Instant at, ZoneId zone) {
     return LocalDate.ofInstant(at, zone).atStartOfDay(zone).toInstant();
@@ -97,8 +110,9 @@ final class UsageStoreSupport {
     }
   }
 
-  /** What makes records fall into one aggregate. */
-  private record Key(Instant dayStart, String model, String provider, Map<String, String> tags, String conversationId) {}
+  /** What makes records fall into one aggregate; billed attempts and cache hits never share one. */
+  private record Key(Instant dayStart, String model, String provider, Map<String, String> tags, String conversationId,
+      UsageRecord.Kind kind) {}
 
   /**
    * {@code existing} aggregates merged with {@code records} aggregated per day in {@code zone}, oldest day first;
@@ -108,22 +122,25 @@ final class UsageStoreSupport {
       List<UsageStore.Aggregate> existing, List<UsageRecord> records, ZoneId zone) {
     Map<Key, UsageStore.Aggregate> byKey = new LinkedHashMap<>();
     for (UsageStore.Aggregate a : existing) {
-      merge(byKey, new Key(a.dayStart(), a.model(), a.provider(), a.tags(), a.conversationId()), a);
+      merge(byKey, new Key(a.dayStart(), a.model(), a.provider(), a.tags(), a.conversationId(), a.kind()), a);
     }
     for (UsageRecord r : records) {
       Instant day = dayStart(r.at(), zone);
-      merge(byKey, new Key(day, r.model(), r.provider(), r.tags(), r.conversationId()),
-          new UsageStore.Aggregate(day, r.model(), r.provider(), r.tags(), r.conversationId(), 1, r.usage(),
-              r.cost()));
+      merge(byKey, new Key(day, r.model(), r.provider(), r.tags(), r.conversationId(), r.kind()),
+          aggregateOf(r, day));
     }
     List<UsageStore.Aggregate> out = new ArrayList<>(byKey.values());
     out.sort(Comparator.comparing(UsageStore.Aggregate::dayStart));
     return out;
   }
 
+  /** The aggregate of {@code r} alone, on the day starting at {@code dayStart}. */
+  static UsageStore.Aggregate aggregateOf(UsageRecord r, Instant dayStart) {
+    return new UsageStore.Aggregate(dayStart, r.model(), r.provider(), r.tags(), r.conversationId(), 1, r.usage(),
+        r.cost(), r.kind(), r.saved());
+  }
+
   private static void merge(Map<Key, UsageStore.Aggregate> byKey, Key key, UsageStore.Aggregate a) {
-    byKey.merge(key, a, (x, y) -> new UsageStore.Aggregate(x.dayStart(), x.model(), x.provider(), x.tags(),
-        x.conversationId(), Math.addExact(x.count(), y.count()), x.usage().plus(y.usage()),
-        x.cost().add(y.cost())));
+    byKey.merge(key, a, UsageStore.Aggregate::plus);
   }
 }

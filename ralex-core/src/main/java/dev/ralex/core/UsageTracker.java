@@ -29,7 +29,10 @@ public interface UsageTracker {
   /** The tightest budget {@code request} falls under, for the selector; {@link BudgetSnapshot#UNLIMITED} if none. */
   BudgetSnapshot snapshot(ChatRequest request);
 
-  /** The billed attempts recorded in [from, to), oldest first (for a tracker with a store, see its factory). */
+  /**
+   * The records of [from, to), oldest first: billed attempts, and the cache hits this tracker
+   * {@linkplain #recordCacheHit recorded} (for a tracker with a store, see its factory).
+   */
   List<UsageRecord> records(Instant from, Instant to);
 
   /** What the billed attempts in [from, to) cost, in US dollars. */
@@ -44,13 +47,30 @@ public interface UsageTracker {
   }
 
   /**
-   * Spend and tokens of the billed attempts in the query's range, grouped as it asks (per day, month, model,
-   * provider, conversation or tag value), with what the same usage would have cost on its reference model. Days
+   * Spend and tokens of the billed attempts in the query's range, and the cache hits with what they saved, grouped
+   * as it asks (per day, month, model, provider, conversation or tag value), with what the same usage would have
+   * cost on its reference model. Grouped by a tag, its rows give the response cache's hit rate per tag value
+   * ({@link UsageTotals#cacheHitRate()}) over everything recorded, across restarts for a tracker with a store. Days
    * and months are those of the query's zone, else {@link #zone()}. The default builds the report from
    * {@link #records}; a tracker that keeps aggregates may answer faster.
    */
   default UsageReport report(UsageQuery query) {
     return UsageReport.of(query, query.zone().orElse(zone()), records(query.from(), query.to()), true);
+  }
+
+  /**
+   * Records a call answered from the response cache ({@link UsageRecord#isCacheHit()}), so that usage reports
+   * show the hit and what it saved. It reserves and spends nothing: no budget changes. Called by the pipeline
+   * once per hit, before the answer is returned. A tracker with a store appends the record to it like a billed
+   * one; a failure to store it is logged, never thrown, since a cache hit must not fail the call.
+   *
+   * <p>The default ignores the hit, for trackers written before hits were recorded: such a tracker's reports
+   * show no hits.
+   *
+   * @throws IllegalArgumentException if {@code hit} is not a cache hit
+   */
+  default void recordCacheHit(UsageRecord hit) {
+    UsageStoreSupport.checkCacheHit(hit);
   }
 
   /**
@@ -91,7 +111,8 @@ public interface UsageTracker {
    *
    * <ul>
    *   <li><b>Writes.</b> Every committed record is appended to the store before {@link Reservation#commit}
-   *       returns, so before the call returns to its caller.
+   *       returns, so before the call returns to its caller; so is every {@linkplain #recordCacheHit cache hit},
+   *       before {@code recordCacheHit} returns. Hits share the memory's {@code maxRecords} with billed records.
    *   <li><b>Reload.</b> Building the tracker loads each budget's spend in its current period (the whole
    *       period: from its start to its end) with one {@link UsageStore#spent(Instant, Instant, java.util.Collection)}
    *       per period, and today's spend; a budget whose spend already reached its alert threshold does not

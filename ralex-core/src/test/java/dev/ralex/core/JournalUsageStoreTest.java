@@ -291,4 +291,90 @@ class JournalUsageStoreTest {
       assertThat(back).allSatisfy(r -> assertThat(r.model()).isEqualTo("test/model"));
     }
   }
+
+  /** One entry in the layout of the journal before cache hits, built by hand from its documented format. */
+  private static byte[] versionOneEntry(boolean aggregate) throws IOException {
+    ByteArrayOutputStream payload = new ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(payload);
+    byte[] cost = new BigDecimal("0.0450").unscaledValue().toByteArray();
+    if (aggregate) {
+      out.writeByte(2);
+      out.writeLong(Instant.parse("2026-03-01T00:00:00Z").getEpochSecond());
+      out.writeInt(0);
+      writeString(out, "m");
+      writeString(out, "p");
+      out.writeInt(0); // no tags
+      out.writeByte(0); // no conversation
+      out.writeLong(3);
+    } else {
+      out.writeByte(1);
+      writeString(out, "old");
+      out.writeLong(T.getEpochSecond());
+      out.writeInt(7);
+      writeString(out, "m");
+      writeString(out, "p");
+    }
+    for (long tokens : new long[] {100, 20, 0, 0}) {
+      out.writeLong(tokens);
+    }
+    out.writeInt(4);
+    out.writeInt(cost.length);
+    out.write(cost);
+    if (!aggregate) {
+      out.writeInt(1);
+      writeString(out, "team");
+      writeString(out, "search");
+      out.writeByte(1);
+      writeString(out, "conv-1");
+    }
+    byte[] p = payload.toByteArray();
+    return ByteBuffer.allocate(8 + p.length).putInt(p.length).putInt(JournalCodec.crc(p, 0, p.length)).put(p)
+        .array();
+  }
+
+  private static void writeString(java.io.DataOutputStream out, String s) throws IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  @Test
+  void aJournalWrittenBeforeCacheHitsReadsAsBilledAndTakesHits() throws IOException {
+    UsageRecord old = new UsageRecord("old", T.plusNanos(7), "m", "p", Usage.of(100, 20), new BigDecimal("0.0450"),
+        Map.of("team", "search"), "conv-1");
+    // Billed attempts are still written byte for byte as before, so older Ralex versions read them too.
+    assertThat(JournalCodec.encode(old)).isEqualTo(versionOneEntry(false));
+    ByteArrayOutputStream file = new ByteArrayOutputStream();
+    file.write(JournalCodec.fileHeader());
+    file.write(versionOneEntry(false));
+    file.write(versionOneEntry(true));
+    Files.write(dir.resolve("usage-2026-03.journal"), file.toByteArray());
+
+    UsageRecord hit = UsageRecord.cacheHit("hit", T.plusSeconds(1), "m", "p", new BigDecimal("0.0450"),
+        Map.of("team", "search"), "conv-1");
+    try (UsageStore store = UsageStore.journal(dir)) {
+      assertThat(store.records(FROM, TO)).containsExactly(old);
+      assertThat(store.records(FROM, TO).get(0).kind()).isEqualTo(UsageRecord.Kind.BILLED);
+      assertThat(store.aggregates(FROM, TO)).singleElement().satisfies(a -> {
+        assertThat(a.kind()).isEqualTo(UsageRecord.Kind.BILLED);
+        assertThat(a.saved()).isZero();
+        assertThat(a.count()).isEqualTo(3);
+      });
+      store.append(hit);
+    }
+    try (UsageStore store = UsageStore.journal(dir)) {
+      assertThat(store.records(FROM, TO)).containsExactly(old, hit);
+      assertThat(store.spent(FROM, TO, BudgetScope.GLOBAL)).isEqualTo(new BigDecimal("0.0900"));
+    }
+  }
+
+  @Test
+  void anUnknownRecordKindIsCorruption() {
+    byte[] entry = JournalCodec.encode(UsageRecord.cacheHit("h", T, "m", "p", BigDecimal.ONE, Map.of(), null));
+    byte[] payload = Arrays.copyOfRange(entry, 8, entry.length);
+    // The kind byte sits just before the saved decimal (scale, length, one byte of unscaled value).
+    payload[payload.length - 1 - 4 - 4 - 1] = 9;
+    assertThatThrownBy(() -> JournalCodec.decode(payload)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown record kind 9");
+  }
 }

@@ -36,10 +36,10 @@ class UsageReportFormatTest {
   void csvHasAHeaderOneRowPerGroupAndATotalWithExactMoney() {
     assertThat(UsageReportFormat.csv(byModel())).isEqualTo(""
         + "row,key,calls,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost,reference_cost,"
-        + "savings\r\n"
-        + "group,test/large,1,2000,1000,0,0,0.05,0.05,0.00\r\n"
-        + "group,test/small,2,1500,300,300,0,0.0021,0.024,0.0219\r\n"
-        + "total,,3,3500,1300,300,0,0.0521,0.074,0.0219\r\n");
+        + "savings,cache_hits,cache_saved\r\n"
+        + "group,test/large,1,2000,1000,0,0,0.05,0.05,0.00,0,0\r\n"
+        + "group,test/small,2,1500,300,300,0,0.0021,0.024,0.0219,0,0\r\n"
+        + "total,,3,3500,1300,300,0,0.0521,0.074,0.0219,0,0\r\n");
   }
 
   @Test
@@ -52,12 +52,12 @@ class UsageReportFormatTest {
         + "- Reference model: test/large\n"
         + "\n"
         + "| Model | Calls | Input tokens | Output tokens | Cache read tokens | Cache write tokens | Cost ($) "
-        + "| On test/large ($) | Savings ($) |\n"
-        + "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-        + "| test/large | 1 | 2000 | 1000 | 0 | 0 | 0.050000 | 0.050000 | 0.000000 |\n"
-        + "| test/small | 2 | 1500 | 300 | 300 | 0 | 0.002100 | 0.024000 | 0.021900 |\n"
+        + "| On test/large ($) | Savings ($) | Cache hits | Saved by cache ($) |\n"
+        + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        + "| test/large | 1 | 2000 | 1000 | 0 | 0 | 0.050000 | 0.050000 | 0.000000 | 0 | 0.000000 |\n"
+        + "| test/small | 2 | 1500 | 300 | 300 | 0 | 0.002100 | 0.024000 | 0.021900 | 0 | 0.000000 |\n"
         + "| **Total** | **3** | **3500** | **1300** | **300** | **0** | **0.052100** | **0.074000** "
-        + "| **0.021900** |\n");
+        + "| **0.021900** | **0** | **0.000000** |\n");
   }
 
   @Test
@@ -72,7 +72,7 @@ class UsageReportFormatTest {
         .contains("- Reference model: none (savings are 0)\n")
         .contains("- **Incomplete:**")
         .contains("| Day | Calls |")
-        .contains("| 2026-03-28 | 1 | 1 | 1 | 0 | 0 | 0.010000 | 0.010000 | 0.000000 |\n");
+        .contains("| 2026-03-28 | 1 | 1 | 1 | 0 | 0 | 0.010000 | 0.010000 | 0.000000 | 0 | 0.000000 |\n");
   }
 
   @Test
@@ -96,7 +96,9 @@ class UsageReportFormatTest {
         + "    \"cacheWriteTokens\" : 0,\n"
         + "    \"cost\" : 0.05,\n"
         + "    \"referenceCost\" : 0.05,\n"
-        + "    \"savings\" : 0.00\n"
+        + "    \"savings\" : 0.00,\n"
+        + "    \"cacheHits\" : 0,\n"
+        + "    \"cacheSaved\" : 0\n"
         + "  }, {\n"
         + "    \"key\" : \"test/small\",\n"
         + "    \"calls\" : 2,\n"
@@ -106,7 +108,9 @@ class UsageReportFormatTest {
         + "    \"cacheWriteTokens\" : 0,\n"
         + "    \"cost\" : 0.0021,\n"
         + "    \"referenceCost\" : 0.024,\n"
-        + "    \"savings\" : 0.0219\n"
+        + "    \"savings\" : 0.0219,\n"
+        + "    \"cacheHits\" : 0,\n"
+        + "    \"cacheSaved\" : 0\n"
         + "  } ],\n"
         + "  \"total\" : {\n"
         + "    \"calls\" : 3,\n"
@@ -116,7 +120,9 @@ class UsageReportFormatTest {
         + "    \"cacheWriteTokens\" : 0,\n"
         + "    \"cost\" : 0.0521,\n"
         + "    \"referenceCost\" : 0.074,\n"
-        + "    \"savings\" : 0.0219\n"
+        + "    \"savings\" : 0.0219,\n"
+        + "    \"cacheHits\" : 0,\n"
+        + "    \"cacheSaved\" : 0\n"
         + "  }\n"
         + "}\n");
   }
@@ -155,12 +161,12 @@ class UsageReportFormatTest {
     UsageReport report = UsageReport.of(UsageQuery.between(FROM, TO).byTag("user"), ZoneOffset.UTC, records, true);
 
     assertThat(UsageReportFormat.csv(report)).isEqualTo(UsageReportFormat.CSV_HEADER + "\r\n"
-        + "group,,1,1,1,0,0,0.05,0.05,0.00\r\n"
-        + "group,\"Doe, Jane\",1,1,1,0,0,0.01,0.01,0.00\r\n"
-        + "group,a|b *x* <i>,1,1,1,0,0,0.04,0.04,0.00\r\n"
-        + "group,\"say \"\"hi\"\"\",1,1,1,0,0,0.02,0.02,0.00\r\n"
-        + "group,\"two\r\nlines\",1,1,1,0,0,0.03,0.03,0.00\r\n"
-        + "total,,5,5,5,0,0,0.15,0.15,0.00\r\n");
+        + "group,,1,1,1,0,0,0.05,0.05,0.00,0,0\r\n"
+        + "group,\"Doe, Jane\",1,1,1,0,0,0.01,0.01,0.00,0,0\r\n"
+        + "group,a|b *x* <i>,1,1,1,0,0,0.04,0.04,0.00,0,0\r\n"
+        + "group,\"say \"\"hi\"\"\",1,1,1,0,0,0.02,0.02,0.00,0,0\r\n"
+        + "group,\"two\r\nlines\",1,1,1,0,0,0.03,0.03,0.00,0,0\r\n"
+        + "total,,5,5,5,0,0,0.15,0.15,0.00,0,0\r\n");
 
     String markdown = UsageReportFormat.markdown(report);
     assertThat(markdown)
@@ -173,9 +179,42 @@ class UsageReportFormatTest {
         .contains("\n| a\\|b \\*x\\* &lt;i&gt; | 1 |");
     // Every table line has the same number of unescaped cell separators.
     assertThat(markdown.lines().filter(l -> l.startsWith("|")))
-        .allSatisfy(l -> assertThat(l.replace("\\|", "").chars().filter(c -> c == '|').count()).isEqualTo(10));
+        .allSatisfy(l -> assertThat(l.replace("\\|", "").chars().filter(c -> c == '|').count()).isEqualTo(12));
 
     String json = UsageReportFormat.json(report);
     assertThat(json).contains("\"key\" : \"two\\r\\nlines\"").contains("\"key\" : \"say \\\"hi\\\"\"");
+  }
+
+  @Test
+  void cacheHitsAndWhatTheySavedAreColumnsOfEveryFormat() throws Exception {
+    List<UsageRecord> records = List.of(
+        record("2026-03-02T00:00:00Z", "test/small", Usage.of(1_000, 200), "0.0014", Map.of("user", "ann")),
+        UsageRecord.cacheHit("hit-1", Instant.parse("2026-03-02T00:01:00Z"), "test/small", "test",
+            new BigDecimal("0.0014"), Map.of("user", "ann"), null),
+        UsageRecord.cacheHit("hit-2", Instant.parse("2026-03-02T00:02:00Z"), "test/small", "test",
+            new BigDecimal("0.0014"), Map.of("user", "ann"), null),
+        record("2026-03-03T00:00:00Z", "test/small", Usage.of(1, 1), "0.01", Map.of("user", "bob")));
+    UsageReport report = UsageReport.of(UsageQuery.between(FROM, TO).byTag("user"), ZoneOffset.UTC, records, true);
+
+    UsageTotals ann = report.row("ann").orElseThrow();
+    assertThat(ann.calls()).isEqualTo(1);
+    assertThat(ann.cacheHits()).isEqualTo(2);
+    assertThat(ann.cacheHitRate()).isEqualTo(2.0 / 3);
+    assertThat(report.row("bob").orElseThrow().cacheHitRate()).isZero();
+    assertThat(UsageReportFormat.csv(report)).isEqualTo(UsageReportFormat.CSV_HEADER + "\r\n"
+        + "group,ann,1,1000,200,0,0,0.0014,0.0014,0.0000,2,0.0028\r\n"
+        + "group,bob,1,1,1,0,0,0.01,0.01,0.00,0,0\r\n"
+        + "total,,2,1001,201,0,0,0.0114,0.0114,0.0000,2,0.0028\r\n");
+    assertThat(UsageReportFormat.markdown(report))
+        .contains("| Tag user | Calls | Input tokens | Output tokens | Cache read tokens | Cache write tokens "
+            + "| Cost ($) | On reference ($) | Savings ($) | Cache hits | Saved by cache ($) |\n")
+        .contains("| ann | 1 | 1000 | 200 | 0 | 0 | 0.001400 | 0.001400 | 0.000000 | 2 | 0.002800 |\n")
+        .contains("| **Total** | **2** | **1001** | **201** | **0** | **0** | **0.011400** | **0.011400** "
+            + "| **0.000000** | **2** | **0.002800** |\n");
+    JsonNode tree = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        .readTree(UsageReportFormat.json(report));
+    assertThat(tree.get("total").get("cacheHits").asLong()).isEqualTo(2);
+    assertThat(tree.get("total").get("cacheSaved").decimalValue()).isEqualTo(new BigDecimal("0.0028"));
+    assertThat(tree.get("rows").get(0).get("calls").asLong()).isEqualTo(1);
   }
 }

@@ -329,4 +329,103 @@ abstract class UsageStoreContract {
         .isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> store.compact(null)).isInstanceOf(NullPointerException.class);
   }
+
+  static UsageRecord hit(String id, Instant at, String saved, Map<String, String> tags, String conversation) {
+    return UsageRecord.cacheHit(id, at, "test/model", "test", new BigDecimal(saved), tags, conversation);
+  }
+
+  @Test
+  void cacheHitsRoundTripWithTheirKindAndExactSavings() {
+    Instant t = Instant.parse("2026-03-10T12:00:00Z");
+    UsageRecord billed = record("billed", t, "0.004500", Map.of("team", "search"), "conv-1");
+    UsageRecord hit = hit("hit", t.plusNanos(1), "0.004500", Map.of("team", "search"), "conv-1");
+    UsageRecord integral = hit("hit-integral", t.plusSeconds(1), "1.5E+3", Map.of(), null);
+    UsageRecord free = hit("hit-free", t.plusSeconds(2), "0", Map.of("team", "ads"), null);
+    List<UsageRecord> all = List.of(billed, hit, integral, free);
+    all.forEach(store::append);
+
+    for (int pass = 0; pass < 2; pass++) {
+      List<UsageRecord> back = store.records(ALL_FROM, ALL_TO);
+      assertThat(back).containsExactlyElementsOf(all);
+      for (int i = 0; i < all.size(); i++) {
+        assertThat(back.get(i).kind()).isEqualTo(all.get(i).kind());
+        assertThat(back.get(i).saved().scale()).as(all.get(i).callId()).isEqualTo(all.get(i).saved().scale());
+      }
+      // A hit costs nothing: what budgets are rebuilt from does not see it.
+      assertThat(store.spent(ALL_FROM, ALL_TO, List.of(BudgetScope.GLOBAL, TEAM_SEARCH, TEAM_ADS, CONV_1)))
+          .containsEntry(BudgetScope.GLOBAL, new BigDecimal("0.004500"))
+          .containsEntry(TEAM_SEARCH, new BigDecimal("0.004500"))
+          .containsEntry(TEAM_ADS, BigDecimal.ZERO)
+          .containsEntry(CONV_1, new BigDecimal("0.004500"));
+      reopen();
+    }
+  }
+
+  @Test
+  void cacheHitsAreCompactedApartAndReportTheSameTotalsAfterwards() {
+    ZoneId zone = store.zone();
+    LocalDate day = LocalDate.of(2026, 2, 3);
+    Instant midnight = day.atStartOfDay(zone).toInstant();
+    Map<String, String> search = Map.of("team", "search");
+    Map<String, String> ads = Map.of("team", "ads");
+    store.append(record("b1", midnight.plusSeconds(10), "0.010", search, "conv-1"));
+    store.append(hit("h1", midnight.plusSeconds(20), "0.010", search, "conv-1"));
+    store.append(hit("h2", midnight.plusSeconds(30), "0.0200", search, "conv-1"));
+    store.append(record("b2", midnight.plusSeconds(40), "0.5", ads, null));
+    store.append(hit("h3", midnight.plusSeconds(50), "0.5", ads, null));
+    store.append(record("b3", midnight.plusSeconds(60), "0.25", search, "conv-1"));
+    Instant from = midnight;
+    Instant to = day.plusDays(1).atStartOfDay(zone).toInstant();
+    List<BudgetScope> scopes = List.of(BudgetScope.GLOBAL, TEAM_SEARCH, TEAM_ADS, CONV_1);
+    Map<BudgetScope, BigDecimal> spentBefore = store.spent(from, to, scopes);
+    UsageQuery byTeam = UsageQuery.between(from, to).byTag("team");
+    UsageReport before = UsageReport.of(byTeam, zone, store.records(from, to), true);
+    assertThat(before.row("search").orElseThrow()).satisfies(t -> {
+      assertThat(t.calls()).isEqualTo(2);
+      assertThat(t.cacheHits()).isEqualTo(2);
+      assertThat(t.saved()).isEqualTo(new BigDecimal("0.0300"));
+      assertThat(t.cost()).isEqualTo(new BigDecimal("0.260"));
+      assertThat(t.cacheHitRate()).isEqualTo(0.5);
+    });
+    assertThat(before.total().cacheHits()).isEqualTo(3);
+    assertThat(before.total().calls()).isEqualTo(3);
+
+    store.compact(to);
+
+    for (int pass = 0; pass < 2; pass++) {
+      assertThat(store.records(ALL_FROM, ALL_TO)).isEmpty();
+      List<UsageStore.Aggregate> aggregates = store.aggregates(ALL_FROM, ALL_TO);
+      // Billed attempts and hits of one model, tags and conversation are two aggregates, never one.
+      assertThat(aggregates).hasSize(4);
+      assertThat(aggregates).filteredOn(a -> a.kind() == UsageRecord.Kind.CACHE_HIT)
+          .allSatisfy(a -> {
+            assertThat(a.cost()).isZero();
+            assertThat(a.usage()).isEqualTo(Usage.ZERO);
+          })
+          .extracting(UsageStore.Aggregate::count, UsageStore.Aggregate::saved)
+          .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(2L, new BigDecimal("0.0300")),
+              org.assertj.core.groups.Tuple.tuple(1L, new BigDecimal("0.5")));
+      assertThat(aggregates).filteredOn(a -> a.kind() == UsageRecord.Kind.BILLED)
+          .allMatch(a -> a.saved().signum() == 0)
+          .extracting(UsageStore.Aggregate::count).containsExactlyInAnyOrder(2L, 1L);
+      assertThat(store.spent(from, to, scopes)).isEqualTo(spentBefore);
+      // The aggregates sum to the same totals as the records did, group by group.
+      Map<String, UsageTotals> after = new java.util.TreeMap<>();
+      for (UsageStore.Aggregate a : aggregates) {
+        after.merge(a.tags().get("team"), UsageTotals.ZERO.plus(a, a.cost()), UsageStoreContract::sumTotals);
+      }
+      for (UsageReport.Row row : before.rows()) {
+        assertThat(after.get(row.key())).as(row.key()).isEqualTo(row.totals());
+      }
+      reopen();
+    }
+  }
+
+  /** Two totals summed field by field, for comparing compacted aggregates with the records they replaced. */
+  private static UsageTotals sumTotals(UsageTotals x, UsageTotals y) {
+    return new UsageTotals(x.calls() + y.calls(), x.inputTokens() + y.inputTokens(),
+        x.outputTokens() + y.outputTokens(), x.cacheReadTokens() + y.cacheReadTokens(),
+        x.cacheWriteTokens() + y.cacheWriteTokens(), x.cost().add(y.cost()),
+        x.referenceCost().add(y.referenceCost()), x.cacheHits() + y.cacheHits(), x.saved().add(y.saved()));
+  }
 }

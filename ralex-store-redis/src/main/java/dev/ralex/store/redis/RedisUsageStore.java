@@ -358,7 +358,7 @@ public final class RedisUsageStore implements UsageStore {
       for (String s : raw) {
         UsageRecord r = decode(s).record();
         merge(merged, new Aggregate(dayStart, r.model(), r.provider(), r.tags(), r.conversationId(), 1, r.usage(),
-            r.cost()));
+            r.cost(), r.kind(), r.saved()));
       }
       List<String> args = new ArrayList<>(3 + raw.size() + 2 * merged.size());
       args.add(Long.toString(day));
@@ -380,9 +380,10 @@ public final class RedisUsageStore implements UsageStore {
   }
 
   private static void merge(Map<TextCodec.AggKey, Aggregate> merged, Aggregate a) {
-    TextCodec.AggKey key = new TextCodec.AggKey(a.model(), a.provider(), a.tags(), a.conversationId());
+    TextCodec.AggKey key = new TextCodec.AggKey(a.model(), a.provider(), a.tags(), a.conversationId(), a.kind());
     merged.merge(key, a, (x, y) -> new Aggregate(x.dayStart(), x.model(), x.provider(), x.tags(),
-        x.conversationId(), Math.addExact(x.count(), y.count()), x.usage().plus(y.usage()), x.cost().add(y.cost())));
+        x.conversationId(), Math.addExact(x.count(), y.count()), x.usage().plus(y.usage()), x.cost().add(y.cost()),
+        x.kind(), x.saved().add(y.saved())));
   }
 
   @Override

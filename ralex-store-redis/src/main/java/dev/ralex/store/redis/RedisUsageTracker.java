@@ -298,6 +298,28 @@ public final class RedisUsageTracker implements UsageTracker {
     return spent(day.atStartOfDay(zone).toInstant(), day.plusDays(1).atStartOfDay(zone).toInstant());
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Appended to the store, so every process's reports see it; the gate is not touched. A failing append is
+   * logged at ERROR and counted in {@link #commitFailures()}.
+   */
+  @Override
+  public void recordCacheHit(UsageRecord hit) {
+    Objects.requireNonNull(hit, "hit");
+    if (!hit.isCacheHit()) {
+      throw new IllegalArgumentException("recordCacheHit takes cache hits; call " + hit.callId()
+          + " was billed and must be committed through its reservation");
+    }
+    try {
+      store.append(hit);
+    } catch (RuntimeException e) {
+      commitFailures.incrementAndGet();
+      LOG.error("usage store {} failed to append the cache hit of call {} ({}, ${} saved): the answer is returned, "
+          + "but reports will miss the hit", store, hit.callId(), hit.model(), hit.saved().toPlainString(), e);
+    }
+  }
+
   /** The gate this tracker reserves on, for its counters and {@linkplain RedisBudgetGate#stats() stats}. */
   public RedisBudgetGate gate() {
     return gate;
@@ -308,7 +330,10 @@ public final class RedisUsageTracker implements UsageTracker {
     return store;
   }
 
-  /** Commits since this tracker was built whose gate commit or store append failed (each logged at ERROR). */
+  /**
+   * Commits and {@linkplain #recordCacheHit cache hits} since this tracker was built whose gate commit or store
+   * append failed (each logged at ERROR).
+   */
   public long commitFailures() {
     return commitFailures.get();
   }

@@ -17,27 +17,38 @@ import java.util.TreeMap;
  *
  * <pre>
  * member    = "1" (format version), seq, callId, second, nano, model, provider, usage, cost, tags, opt conversation
+ *           | "2", seq, callId, second, nano, model, provider, usage, cost, tags, opt conversation, kind, saved
  * aggField  = "1", model, provider, tags, opt conversation
+ *           | "2", model, provider, tags, opt conversation, kind
  * aggValue  = "1", daySecond, dayNano, count, usage, cost
+ *           | "2", daySecond, dayNano, count, usage, cost, saved
  * usage     = input, output, cacheRead, cacheWrite
  * tags      = n, n * (key, value), keys sorted
  * opt       = "0" | "1", value
+ * kind      = "BILLED" | "CACHE_HIT"
  * </pre>
+ *
+ * <p>Billed records and aggregates are written in version 1, exactly as before cache hits were recorded (so a
+ * billed aggregate's hash field, its key, is the same text it always was, and compaction merges into it), and
+ * version 1 reads as billed with nothing saved; cache hits are written in version 2.
  */
 final class TextCodec {
   private static final String VERSION = "1";
+  private static final String KINDED = "2";
 
   private TextCodec() {}
 
   /** A decoded member: the record and the order it was appended in. */
   record Member(String seq, UsageRecord record) {}
 
-  /** A decoded aggregate key. */
-  record AggKey(String model, String provider, Map<String, String> tags, String conversationId) {}
+  /** A decoded aggregate key; billed attempts and cache hits are aggregated apart. */
+  record AggKey(String model, String provider, Map<String, String> tags, String conversationId,
+      UsageRecord.Kind kind) {}
 
   static String member(String seq, UsageRecord r) {
     StringBuilder sb = new StringBuilder(128);
-    put(sb, VERSION);
+    boolean kinded = r.kind() != UsageRecord.Kind.BILLED;
+    put(sb, kinded ? KINDED : VERSION);
     put(sb, seq);
     put(sb, r.callId());
     put(sb, Long.toString(r.at().getEpochSecond()));
@@ -48,12 +59,16 @@ final class TextCodec {
     put(sb, r.cost().toString());
     tags(sb, r.tags());
     optional(sb, r.conversationId());
+    if (kinded) {
+      put(sb, r.kind().name());
+      put(sb, r.saved().toString());
+    }
     return sb.toString();
   }
 
   static Member decodeMember(String s) {
     Reader in = new Reader(s);
-    in.version();
+    boolean kinded = in.version();
     String seq = in.next();
     String callId = in.next();
     Instant at = Instant.ofEpochSecond(in.nextLong(), in.nextLong());
@@ -63,47 +78,60 @@ final class TextCodec {
     BigDecimal cost = new BigDecimal(in.next());
     Map<String, String> tags = in.tags();
     String conversation = in.optional();
+    UsageRecord.Kind kind = kinded ? in.kind() : UsageRecord.Kind.BILLED;
+    BigDecimal saved = kinded ? new BigDecimal(in.next()) : BigDecimal.ZERO;
     in.end();
-    return new Member(seq, new UsageRecord(callId, at, model, provider, usage, cost, tags, conversation));
+    return new Member(seq, new UsageRecord(callId, at, model, provider, usage, cost, tags, conversation, kind,
+        saved));
   }
 
   static String aggField(AggKey k) {
     StringBuilder sb = new StringBuilder(64);
-    put(sb, VERSION);
+    boolean kinded = k.kind() != UsageRecord.Kind.BILLED;
+    put(sb, kinded ? KINDED : VERSION);
     put(sb, k.model());
     put(sb, k.provider());
     tags(sb, k.tags());
     optional(sb, k.conversationId());
+    if (kinded) {
+      put(sb, k.kind().name());
+    }
     return sb.toString();
   }
 
   static String aggValue(UsageStore.Aggregate a) {
     StringBuilder sb = new StringBuilder(64);
-    put(sb, VERSION);
+    boolean kinded = a.kind() != UsageRecord.Kind.BILLED;
+    put(sb, kinded ? KINDED : VERSION);
     put(sb, Long.toString(a.dayStart().getEpochSecond()));
     put(sb, Integer.toString(a.dayStart().getNano()));
     put(sb, Long.toString(a.count()));
     usage(sb, a.usage());
     put(sb, a.cost().toString());
+    if (kinded) {
+      put(sb, a.saved().toString());
+    }
     return sb.toString();
   }
 
   static UsageStore.Aggregate decodeAggregate(String field, String value) {
     Reader k = new Reader(field);
-    k.version();
+    boolean kindedKey = k.version();
     String model = k.next();
     String provider = k.next();
     Map<String, String> tags = k.tags();
     String conversation = k.optional();
+    UsageRecord.Kind kind = kindedKey ? k.kind() : UsageRecord.Kind.BILLED;
     k.end();
     Reader v = new Reader(value);
-    v.version();
+    boolean kindedValue = v.version();
     Instant day = Instant.ofEpochSecond(v.nextLong(), v.nextLong());
     long count = v.nextLong();
     Usage usage = v.usage();
     BigDecimal cost = new BigDecimal(v.next());
+    BigDecimal saved = kindedValue ? new BigDecimal(v.next()) : BigDecimal.ZERO;
     v.end();
-    return new UsageStore.Aggregate(day, model, provider, tags, conversation, count, usage, cost);
+    return new UsageStore.Aggregate(day, model, provider, tags, conversation, count, usage, cost, kind, saved);
   }
 
   private static void put(StringBuilder sb, String s) {
@@ -161,11 +189,20 @@ final class TextCodec {
       return Long.parseLong(next());
     }
 
-    void version() {
+    /** Reads the format version; returns whether it is the one with a kind and a saved amount. */
+    boolean version() {
       String v = next();
-      if (!VERSION.equals(v)) {
-        throw new IllegalArgumentException("unknown format version " + v);
+      if (VERSION.equals(v)) {
+        return false;
       }
+      if (KINDED.equals(v)) {
+        return true;
+      }
+      throw new IllegalArgumentException("unknown format version " + v);
+    }
+
+    UsageRecord.Kind kind() {
+      return UsageRecord.Kind.valueOf(next()); // an unknown name is an IllegalArgumentException, as it should be
     }
 
     Usage usage() {
