@@ -233,6 +233,17 @@ public final class LinUcb {
     return bandit;
   }
 
+  /**
+   * This bandit's arms under another exploration weight, for a state loaded from a file whose configuration
+   * changed alpha: alpha only scales the bonus of each decision, so the learned matrices stay valid (lambda,
+   * which is part of them, cannot change). The arms are shared, not copied: this bandit must not be used after.
+   */
+  LinUcb withAlpha(double newAlpha) {
+    LinUcb copy = builder(dimension).alpha(newAlpha).lambda(lambda).reinvertEvery(reinvertEvery).build();
+    copy.arms.putAll(arms);
+    return copy;
+  }
+
   private Arm arm(String id, double prior) {
     Objects.requireNonNull(id, "arm");
     Arm a = arms.get(id);

@@ -8,8 +8,12 @@ import dev.ralex.api.RalexListener;
 import dev.ralex.api.Rating;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
+import java.io.IOException;
 import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -20,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -51,8 +56,13 @@ import org.slf4j.LoggerFactory;
  * <p>A model seen for the first time starts at its {@linkplain Builder#prior(Prior) prior value}
  * (a warm start; 0.5 by default). Thread-safe: see {@link LinUcb} for the bandit's locking; the pending map takes
  * one short lock, and learning happens outside it.
+ *
+ * <p>What it learned can be kept across restarts with {@link #save(Writer)} and {@link Builder#state(Reader)},
+ * or with a {@linkplain Builder#stateFile(Path) state file}, read when the selector is built and written when it
+ * is {@linkplain #close() closed} (which {@code Ralex.close()} does for the selector it was built with). Without
+ * a state file, {@link #close()} does nothing.
  */
-public final class LinUcbSelector implements ModelSelector {
+public final class LinUcbSelector implements ModelSelector, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LinUcbSelector.class);
 
   private final LinUcb bandit;
@@ -67,6 +77,7 @@ public final class LinUcbSelector implements ModelSelector {
   private final ArrayDeque<String> awaiting = new ArrayDeque<>(); // guarded by pending; held answers, oldest first
   private final List<Learning> spilled = new ArrayList<>(); // guarded by pending; held answers evicted by size
   private final AtomicLong dropped = new AtomicLong();
+  private final Path stateFile; // null: close() does nothing
 
   /** A call's features and, once answered while ratings are awaited, the answer's feedback and when it came. */
   private record Pending(double[] x, Feedback answer, long answeredAtMillis) {}
@@ -83,6 +94,7 @@ public final class LinUcbSelector implements ModelSelector {
     this.listener = b.listener;
     this.clock = b.clock;
     this.awaitRatingsMillis = b.awaitRatings.toMillis();
+    this.stateFile = b.stateFile;
     int maxPending = b.maxPending;
     this.pending = new LinkedHashMap<>(16, 0.75f, false) {
       private static final long serialVersionUID = 1L;
@@ -293,6 +305,36 @@ public final class LinUcbSelector implements ModelSelector {
     bandit.save(out);
   }
 
+  /** The file the state is kept in ({@link Builder#stateFile(Path)}); empty if none. */
+  public Optional<Path> stateFile() {
+    return Optional.ofNullable(stateFile);
+  }
+
+  /**
+   * Saves the state to the {@linkplain Builder#stateFile(Path) state file}, if there is one, atomically (a
+   * temporary file in the same directory, forced to disk, then renamed over the state file), creating its
+   * directory if missing; does nothing otherwise. As with {@link #save(Writer)}, calls still awaiting feedback
+   * or a rating are not saved. The selector stays usable, and each call saves again.
+   *
+   * @throws UncheckedIOException if the state cannot be saved, after logging it at WARN with the file's path;
+   *     the file then holds the state saved before, if any
+   */
+  @Override
+  public void close() {
+    if (stateFile == null) {
+      return;
+    }
+    try {
+      StateFile.write(stateFile, this::save);
+    } catch (IOException | UncheckedIOException e) {
+      // Logged here as well as thrown: a caller that closes in a finally block may lose the exception, and what
+      // was learned since the state was read is lost with it.
+      LOG.warn("cannot save the LinUCB state to {}; what was learned since it was read is lost", stateFile, e);
+      IOException cause = e instanceof IOException ? (IOException) e : ((UncheckedIOException) e).getCause();
+      throw new UncheckedIOException("cannot save the LinUCB state to " + stateFile, cause);
+    }
+  }
+
   /** The reward a model is expected to earn before it has been tried (its warm start). */
   @FunctionalInterface
   public interface Prior {
@@ -313,6 +355,9 @@ public final class LinUcbSelector implements ModelSelector {
     private RalexListener listener;
     private Clock clock = Clock.systemUTC();
     private Duration awaitRatings = Duration.ZERO;
+    private boolean alphaSet;
+    private boolean lambdaSet;
+    private Path stateFile;
 
     private Builder() {}
 
@@ -334,15 +379,35 @@ public final class LinUcbSelector implements ModelSelector {
       return this;
     }
 
-    /** Sets the exploration weight; defaults to {@value LinUcb#DEFAULT_ALPHA}. Ignored with a given bandit. */
+    /**
+     * Sets the exploration weight; defaults to {@value LinUcb#DEFAULT_ALPHA}. Ignored with a given bandit; with a
+     * {@linkplain #stateFile(Path) state file} that exists, replaces the alpha saved in it.
+     */
     public Builder alpha(double alpha) {
       this.alpha = alpha;
+      this.alphaSet = true;
       return this;
     }
 
-    /** Sets the ridge prior; defaults to {@value LinUcb#DEFAULT_LAMBDA}. Ignored with a given bandit. */
+    /**
+     * Sets the ridge prior; defaults to {@value LinUcb#DEFAULT_LAMBDA}. Ignored with a given bandit; with a
+     * {@linkplain #stateFile(Path) state file} that exists, must equal the lambda saved in it (the learned
+     * matrices include it).
+     */
     public Builder lambda(double lambda) {
       this.lambda = lambda;
+      this.lambdaSet = true;
+      return this;
+    }
+
+    /**
+     * Keeps the state in {@code file}: {@link #build()} starts from the state saved in it if it exists (else
+     * from scratch, with the alpha and lambda set here), and {@link LinUcbSelector#close()} saves the state to it
+     * atomically. Two selectors should not share a file: the last to close wins. Not together with {@link
+     * #bandit} or {@link #state}.
+     */
+    public Builder stateFile(Path file) {
+      this.stateFile = Objects.requireNonNull(file, "file");
       return this;
     }
 
@@ -399,17 +464,56 @@ public final class LinUcbSelector implements ModelSelector {
     }
 
     /**
-     * Validates and builds the selector.
+     * Validates and builds the selector, reading the {@linkplain #stateFile(Path) state file} if there is one.
      *
-     * @throws IllegalArgumentException if a given bandit's dimension differs from the features'
+     * @throws IllegalArgumentException if a given bandit's dimension differs from the features', both a bandit
+     *     and a state file are given, or the state file does not hold a state these settings can continue (not
+     *     a LinUCB state, another number of features, another lambda); the message names the file
+     * @throws UncheckedIOException if the state file exists but cannot be read
      */
     public LinUcbSelector build() {
-      LinUcb b = bandit != null ? bandit : LinUcb.builder(extractor.dimension()).alpha(alpha).lambda(lambda).build();
+      if (stateFile != null && bandit != null) {
+        throw new IllegalArgumentException("a state file and a bandit (or state) were both given; keep one");
+      }
+      LinUcb b = bandit;
+      if (b == null && stateFile != null && Files.exists(stateFile)) {
+        b = readState();
+      }
+      if (b == null) {
+        b = LinUcb.builder(extractor.dimension()).alpha(alpha).lambda(lambda).build();
+      }
       if (b.dimension() != extractor.dimension()) {
-        throw new IllegalArgumentException("the bandit has " + b.dimension() + " features but the extractor "
-            + extractor.dimension());
+        throw new IllegalArgumentException(bandit != null
+            ? "the bandit has " + b.dimension() + " features but the extractor " + extractor.dimension()
+            : "the LinUCB state in " + stateFile + " has " + b.dimension() + " features, but the features set "
+                + "here have " + extractor.dimension() + " (another number of word buckets?); use another state "
+                + "file, or the features it was learned with");
       }
       return new LinUcbSelector(this, b);
+    }
+
+    private LinUcb readState() {
+      LinUcb loaded;
+      try {
+        loaded = StateFile.read(stateFile, LinUcb::load);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the LinUCB state file " + stateFile, e);
+      } catch (RuntimeException e) {
+        // Not only IllegalArgumentException: a state of the right format with damaged arms can fail otherwise.
+        throw new IllegalArgumentException("the LinUCB state file " + stateFile + " is corrupt: " + e.getMessage(),
+            e);
+      }
+      if (lambdaSet && Double.compare(lambda, loaded.lambda()) != 0) {
+        throw new IllegalArgumentException("the LinUCB state in " + stateFile + " was learned with lambda "
+            + loaded.lambda() + ", not " + lambda + "; its matrices hold lambda, so it cannot change: use another "
+            + "state file, or lambda " + loaded.lambda());
+      }
+      if (alphaSet && Double.compare(alpha, loaded.alpha()) != 0) {
+        // Validated as a new bandit's would be, then applied: exploration may be retuned on a learned state.
+        LinUcb.builder(1).alpha(alpha).build();
+        loaded = loaded.withAlpha(alpha);
+      }
+      return loaded;
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.ralex.core;
 
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonSetter;
 import com.fasterxml.jackson.annotation.Nulls;
@@ -273,10 +274,26 @@ final class ConfigFile {
       SCORING
     }
 
-    /** The kind of selector; required in a configuration file. */
+    /**
+     * The kind of selector, trimmed and in lower case ({@link ConfigValues#selectorType}); required in a
+     * configuration file. {@link ConfigValues#builtinSelectorType} tells a built-in type from a factory's.
+     */
     @JsonProperty("type")
     @JsonDeserialize(using = SelectorTypeValue.class)
-    Type type;
+    String type;
+
+    /**
+     * The keys this class does not declare, in file order: the settings of a type a {@link
+     * dev.ralex.api.ModelSelectorFactory} answers to. Collected rather than refused while binding because the
+     * type, which decides whether they are allowed, may come after them; {@link ConfigLoader} refuses them as
+     * unknown keys for {@code rules} and {@code scoring}, with the message Jackson would give.
+     */
+    final Map<String, OtherSetting> others = new LinkedHashMap<>();
+
+    @JsonAnySetter
+    void other(String key, OtherSetting value) {
+      others.put(key, value);
+    }
 
     /** Rules only: whether the default keyword rules are dropped; {@code null} means kept. */
     @JsonProperty("replaceDefaultRules")
@@ -322,6 +339,18 @@ final class ConfigFile {
     @JsonProperty("defaultOutputTokens")
     @JsonDeserialize(using = PositiveInt.class)
     Integer defaultOutputTokens;
+  }
+
+  /**
+   * The value of a key that {@link SelectorSection} does not declare: a scalar's text (as {@link
+   * ProviderSettings} keeps it), or, for a map or list, what it is, so that the loader can refuse it by name.
+   *
+   * @param text the scalar's text after variable substitution; {@code null} for no value or a map or list
+   * @param structure {@code "a map"} or {@code "a list"}; {@code null} for a scalar or no value
+   */
+  @JsonDeserialize(using = OtherSettingValue.class)
+  record OtherSetting(String text, String structure) {
+    static final OtherSetting NONE = new OtherSetting(null, null);
   }
 
   /** One entry of {@code selector.rules}: exactly one of {@code keywords} and {@code regex}. */
@@ -646,17 +675,45 @@ final class ConfigFile {
     }
   }
 
-  /** A kind of selector. */
-  static final class SelectorTypeValue extends Scalar<SelectorSection.Type> {
+  /** A kind of selector, as a name; whether a selector of that type exists is checked by the loader. */
+  static final class SelectorTypeValue extends Scalar<String> {
     private static final long serialVersionUID = 1L;
 
     private SelectorTypeValue() {
-      super(SelectorSection.Type.class, ConfigValues.SELECTOR_TYPE_DESCRIPTION);
+      super(String.class, ConfigValues.SELECTOR_TYPE_DESCRIPTION);
     }
 
     @Override
-    SelectorSection.Type parse(String text) {
+    String parse(String text) {
       return ConfigValues.selectorType(text);
+    }
+  }
+
+  /**
+   * A value under a key {@link SelectorSection} does not declare. A map or list is skipped, not read: whether
+   * it is an error, and which, depends on the selector's type.
+   */
+  static final class OtherSettingValue extends StdDeserializer<OtherSetting> {
+    private static final long serialVersionUID = 1L;
+
+    private OtherSettingValue() {
+      super(OtherSetting.class);
+    }
+
+    @Override
+    public OtherSetting deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      JsonToken token = p.currentToken();
+      if (isScalar(token)) {
+        return new OtherSetting(p.getText(), null);
+      }
+      String structure = ConfigProblem.describe(token);
+      p.skipChildren();
+      return new OtherSetting(null, structure);
+    }
+
+    @Override
+    public OtherSetting getNullValue(DeserializationContext ctxt) {
+      return OtherSetting.NONE;
     }
   }
 

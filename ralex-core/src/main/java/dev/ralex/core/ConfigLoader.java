@@ -22,7 +22,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import dev.ralex.api.ConfigurationException;
 import dev.ralex.api.ErrorDetails;
 import dev.ralex.api.ModelSelector;
+import dev.ralex.api.ModelSelectorFactory;
 import dev.ralex.api.ModelTier;
+import dev.ralex.api.SelectorConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -114,7 +116,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *   directory: usage                 # journal only, required; resolved relative to the config file's directory
  *   flush: each                      # journal only: each | group
  * selector:
- *   type: rules                      # rules | scoring; without the section, the request's model, else the default
+ *   type: rules                      # rules | scoring | a ModelSelectorFactory's type (linucb); without the
+ *                                    # section, the request's model, else the default
  *   replaceDefaultRules: false       # rules only: true drops the default keyword rules
  *   rules:                           # rules only; after the default rules unless those are dropped
  *     - name: docs
@@ -131,6 +134,9 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *   # type: scoring takes instead:
  *   # weights: {capability: 0.4, cost: 0.3, latency: 0.15, success: 0.15}
  *   # defaultOutputTokens: 4096
+ *   # type: linucb (dev.ralex:ralex-bandit on the class path) takes its factory's keys instead:
+ *   # alpha: 1.5
+ *   # stateFile: linucb-state.json   # resolved relative to the config file's directory
  * }</pre>
  *
  * <p>The same in JSON: {@code {"defaultModel": "anthropic/claude-haiku-4-5", "providers": {"anthropic":
@@ -204,9 +210,13 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *       use or holding a corrupt journal is reported then; the {@link Ralex} built closes it, and so does a
  *       {@link Ralex.Builder#build()} that fails. Default: none, spend is kept in memory only and lost when the
  *       process ends.
- *   <li>{@code selector}: the model selector ({@link Ralex.Builder#selector}). {@code type} is required: {@code
- *       rules} ({@link RuleBasedSelector}) or {@code scoring} ({@link ScoringSelector}); the keys of the other type
- *       are errors. Default: none, the request's model, else the default model, then {@code fallbackModels}.
+ *   <li>{@code selector}: the model selector ({@link Ralex.Builder#selector}). {@code type} is required, in any
+ *       case: {@code rules} ({@link RuleBasedSelector}), {@code scoring} ({@link ScoringSelector}), or the {@link
+ *       dev.ralex.api.ModelSelectorFactory#type() type} of a selector factory found with {@link
+ *       java.util.ServiceLoader} in the thread's context class loader, such as {@code linucb} when {@code
+ *       dev.ralex:ralex-bandit} is on the class path; an unknown type's message lists the types available. The
+ *       keys of another type are errors. Default: none, the request's model, else the default model, then {@code
+ *       fallbackModels}.
  *       <ul>
  *         <li>{@code rules}: starts from the default rules, phases and budget tiers of {@link
  *             RuleBasedSelector#builder()}. {@code replaceDefaultRules: true} drops the default keyword rules
@@ -229,6 +239,14 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  *             above 0, scaled to sum to 1; a weight left out keeps its default. {@code defaultOutputTokens}
  *             (default: the top-level {@code defaultMaxOutputTokens}, else 4096) is the output expected when a
  *             request sets none.
+ *         <li>a factory's type: the section's other keys are passed to {@link
+ *             dev.ralex.api.ModelSelectorFactory#create} as a {@link SelectorConfig}, each a string, number or
+ *             boolean as its text (a key with no value is left out; a map or a list is an error), with the
+ *             configuration file's directory to resolve relative paths against. The factory checks them; its
+ *             errors name the key ({@code selector.alpha}) and are reported at the key's line. The keys of {@code
+ *             rules} and {@code scoring} are reserved. A selector that implements {@link AutoCloseable} is closed
+ *             by the {@link Ralex} built ({@link Ralex#close()}), which is when {@code linucb} saves its {@code
+ *             stateFile}.
  *       </ul>
  *       The same settings can be kept in a file of their own, read with {@link RuleBasedSelector#fromConfig(Path)}
  *       or {@link ScoringSelector#fromConfig(Path)}: a YAML or JSON file holding what would be under {@code
@@ -395,11 +413,12 @@ final class ConfigLoader {
     String name = expected == ConfigFile.SelectorSection.Type.RULES ? "rules" : "scoring";
     ConfigFile.SelectorSection section = parse(factoryFor(file), read(file), ConfigFile.SelectorSection.class,
         "it needs the settings of a selector, such as:\ntype: " + name);
-    if (section.type != null && section.type != expected) {
+    if (section.type != null && ConfigValues.builtinSelectorType(section.type) != expected) {
       String reader = expected == ConfigFile.SelectorSection.Type.RULES ? "RuleBasedSelector" : "ScoringSelector";
       throw error(parser.locationOf("type"), "'type' must be " + name + " in a file read by " + reader
           + ".fromConfig; remove it, or read the file with the other selector's fromConfig");
     }
+    refuseOthers(section, "");
     return section;
   }
 
@@ -555,13 +574,24 @@ final class ConfigLoader {
     if (ids != null) {
       ids.forEach(id -> known.add(String.valueOf(id)));
     }
-    String suggestion = closest(e.getPropertyName(), known);
     // The key's own position; Jackson's is where the parser stopped, past the key.
     JsonLocation location = parser.locationOf(key) != null ? parser.locationOf(key) : e.getLocation();
-    return error(location, "unknown key '" + key + "'"
-        + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
+    return error(location, unknownKeyMessage(key, e.getPropertyName(), parent, known));
+  }
+
+  /**
+   * "unknown key 'selector.rulez' (did you mean 'rules'?); the keys allowed in 'selector' are ...".
+   *
+   * @param keyPath the unknown key's path
+   * @param name the unknown key itself
+   * @param parent the path of the map it stands in; {@code ""} for the top level
+   * @param known the keys allowed there
+   */
+  private static String unknownKeyMessage(String keyPath, String name, String parent, Set<String> known) {
+    String suggestion = closest(name, known);
+    return "unknown key '" + keyPath + "'" + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
         + "; the keys allowed " + (parent.isEmpty() ? "at the top level" : "in '" + parent + "'") + " are "
-        + String.join(", ", known));
+        + String.join(", ", known);
   }
 
   /** The known key nearest to a misspelt one: equal but for case, or at most two edits away. */
@@ -804,9 +834,109 @@ final class ConfigLoader {
    */
   private ModelSelector selector(ConfigFile.SelectorSection section, Integer defaultMaxOutputTokens) {
     require("selector", "type", section.type, ConfigValues.SELECTOR_TYPE_DESCRIPTION);
-    return section.type == ConfigFile.SelectorSection.Type.RULES
+    ConfigFile.SelectorSection.Type builtin = ConfigValues.builtinSelectorType(section.type);
+    if (builtin == null) {
+      return factorySelector(section);
+    }
+    refuseOthers(section, "selector");
+    return builtin == ConfigFile.SelectorSection.Type.RULES
         ? rules(section, "selector", defaultMaxOutputTokens)
         : scoring(section, "selector", defaultMaxOutputTokens);
+  }
+
+  /**
+   * Refuses the keys of a {@code rules} or {@code scoring} section that neither declares, with the message an
+   * unknown key gets anywhere else in the file. Jackson collects them rather than refusing them while binding
+   * (see {@link ConfigFile.SelectorSection#others}), so the first in file order is reported here.
+   */
+  private void refuseOthers(ConfigFile.SelectorSection section, String path) {
+    if (section.others.isEmpty()) {
+      return;
+    }
+    String key = section.others.keySet().iterator().next();
+    String keyPath = at(path, key);
+    throw error(parser.locationOf(keyPath), unknownKeyMessage(keyPath, key, path,
+        keysOf(ConfigFile.SelectorSection.class)));
+  }
+
+  /**
+   * The selector created by the {@link ModelSelectorFactory} whose type the section names, found with {@link
+   * java.util.ServiceLoader} in the thread's context class loader (as {@link Ralex.Builder#build()} finds
+   * provider factories when no class loader is set); the section's other keys are its settings.
+   */
+  private ModelSelector factorySelector(ConfigFile.SelectorSection section) {
+    // The keys of the built-in types are bound to typed fields, so a factory could not be given them as text.
+    onlyWithType("selector", "replaceDefaultRules", "rules", section.replaceDefaultRules);
+    onlyWithType("selector", "rules", "rules", section.rules);
+    onlyWithType("selector", "speedKeywords", "rules", section.speedKeywords);
+    onlyWithType("selector", "phases", "rules", section.phases);
+    onlyWithType("selector", "budgetTiers", "rules", section.budgetTiers);
+    onlyWithType("selector", "defaultMaxOutputTokens", "rules", section.defaultMaxOutputTokens);
+    onlyWithType("selector", "reducedMaxOutputTokens", "rules", section.reducedMaxOutputTokens);
+    onlyWithType("selector", "weights", "scoring", section.weights);
+    onlyWithType("selector", "defaultOutputTokens", "scoring", section.defaultOutputTokens);
+    Map<String, ModelSelectorFactory> factories;
+    try {
+      factories = ProviderRegistry.selectorFactories(Thread.currentThread().getContextClassLoader());
+    } catch (ConfigurationException e) {
+      throw error(parser.locationOf("selector.type"), e.getMessage(), e);
+    }
+    ModelSelectorFactory factory = factories.get(section.type);
+    if (factory == null) {
+      Set<String> types = new TreeSet<>(factories.keySet());
+      types.removeAll(List.of("rules", "scoring"));
+      // The value is not repeated (it may come from the environment); linucb is a known name, so it can be.
+      throw error(parser.locationOf("selector.type"), "'selector.type' must be rules or scoring, or the type of a "
+          + "selector factory on the class path (" + ModelSelectorFactory.class.getName() + " in META-INF/services); "
+          + "the types available are rules, scoring" + (types.isEmpty() ? "" : ", " + String.join(", ", types))
+          + (section.type.equals("linucb") ? "; type linucb needs the dependency dev.ralex:ralex-bandit" : ""));
+    }
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigFile.OtherSetting> other : section.others.entrySet()) {
+      String keyPath = "selector." + other.getKey();
+      ConfigFile.OtherSetting value = other.getValue() != null ? other.getValue() : ConfigFile.OtherSetting.NONE;
+      if (value.structure() != null) {
+        throw error(parser.locationOf(keyPath), "'" + keyPath + "' must be a string, number or boolean, not "
+            + value.structure() + " (a selector factory's settings are text)");
+      }
+      if (value.text() != null) {
+        // A key with no value counts as absent, as everywhere else in the file.
+        settings.put(other.getKey(), value.text());
+      }
+    }
+    // As catalog.file: relative to the configuration file's directory, which toAbsolutePath() gives a bare name.
+    SelectorConfig config = SelectorConfig.of(settings, file.toAbsolutePath().getParent(), "selector");
+    // A ConfigurationException names the key, and gets the file and line here; any other failure of the
+    // factory is reported as construct() reports a value type's.
+    ModelSelector selector = construct("selector", () -> {
+      try {
+        return factory.create(config);
+      } catch (ConfigurationException e) {
+        throw error(locationOfKeyIn(e.getMessage(), settings.keySet()), e.getMessage(), e);
+      }
+    });
+    if (selector == null) {
+      throw error(parser.locationOf("selector.type"), "the selector factory " + factory.getClass().getName()
+          + " of type " + factory.type() + " created no selector");
+    }
+    return selector;
+  }
+
+  /**
+   * Where the key a factory's message names stands: messages made by {@link SelectorConfig} start with the key
+   * path ({@code 'selector.alpha' must be ...}) or name an unknown key ({@code unknown key 'selector.x'}); else
+   * where the section stands.
+   */
+  private JsonLocation locationOfKeyIn(String message, Set<String> keys) {
+    if (message != null) {
+      for (String key : keys) {
+        String quoted = "'selector." + key + "'";
+        if (message.startsWith(quoted) || message.startsWith("unknown key " + quoted)) {
+          return parser.locationOf("selector." + key);
+        }
+      }
+    }
+    return parser.locationOf("selector");
   }
 
   /**

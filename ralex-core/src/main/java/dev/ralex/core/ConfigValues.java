@@ -58,7 +58,8 @@ final class ConfigValues {
   static final String TIER_DESCRIPTION = "cheap, balanced or strong";
 
   /** What {@link #selectorType} accepts, for messages. */
-  static final String SELECTOR_TYPE_DESCRIPTION = "rules or scoring";
+  static final String SELECTOR_TYPE_DESCRIPTION = "rules or scoring, or the type of a selector factory on the "
+      + "class path, such as linucb (from dev.ralex:ralex-bandit)";
 
   /** What {@link #weight} accepts, for messages. */
   static final String WEIGHT_DESCRIPTION = "a weight of at least 0 in plain decimal notation, such as 0.4 or 2";
@@ -202,15 +203,26 @@ final class ConfigValues {
     }
   }
 
-  /** {@code rules} or {@code scoring}, in any case. */
-  static ConfigFile.SelectorSection.Type selectorType(String text) {
-    switch (text.trim().toLowerCase(Locale.ROOT)) {
+  /**
+   * A selector type as written, trimmed and in lower case: types match in any case ({@code Rules}, {@code
+   * LinUCB}). Which types exist is known only once the factories on the class path are looked up.
+   */
+  static String selectorType(String text) {
+    return nonBlank(text).toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The built-in selector of a type given by {@link #selectorType}: {@code rules} or {@code scoring}; {@code
+   * null} for any other type, which a {@link dev.ralex.api.ModelSelectorFactory} may answer to.
+   */
+  static ConfigFile.SelectorSection.Type builtinSelectorType(String type) {
+    switch (type) {
       case "rules":
         return ConfigFile.SelectorSection.Type.RULES;
       case "scoring":
         return ConfigFile.SelectorSection.Type.SCORING;
       default:
-        throw new IllegalArgumentException(SELECTOR_TYPE_DESCRIPTION);
+        return null;
     }
   }
 

@@ -19,16 +19,12 @@ import dev.ralex.api.ToolUseBlock;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -38,7 +34,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * {@link ConversationStore} with one JSON file per conversation.
@@ -57,7 +52,6 @@ final class FileConversationStore implements ConversationStore {
   static final int FORMAT = 1;
   private static final int MAX_ENCODED = 160;
   private static final String SUFFIX = ".json";
-  private static final String TEMP_PREFIX = ".tmp-";
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -106,39 +100,13 @@ final class FileConversationStore implements ConversationStore {
     Objects.requireNonNull(state, "state");
     Path file = fileFor(id);
     byte[] bytes = write(id, state);
-    Path temp = directory.resolve(TEMP_PREFIX + UUID.randomUUID() + ".part");
     try {
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      try {
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new ConversationStoreException("the file system of " + directory
-            + " cannot rename atomically; conversations cannot be stored there safely", e);
-      }
-      syncDirectory();
+      AtomicFiles.replace(file, bytes);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new ConversationStoreException("the file system of " + directory
+          + " cannot rename atomically; conversations cannot be stored there safely", e);
     } catch (IOException e) {
       throw new ConversationStoreException("cannot write conversation file " + file, e);
-    } finally {
-      try {
-        Files.deleteIfExists(temp);
-      } catch (IOException ignored) {
-        // A leftover temporary file is ignored by every read.
-      }
-    }
-  }
-
-  /** Forces the rename to disk where the platform allows opening a directory (not on Windows). */
-  private void syncDirectory() {
-    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-      dir.force(true);
-    } catch (IOException | UnsupportedOperationException notSupported) {
-      // Best effort: the file's own contents were forced before the rename.
     }
   }
 
@@ -148,7 +116,7 @@ final class FileConversationStore implements ConversationStore {
     Path file = fileFor(id);
     try {
       Files.deleteIfExists(file);
-      syncDirectory();
+      AtomicFiles.syncDirectory(directory);
     } catch (IOException e) {
       throw new ConversationStoreException("cannot delete conversation file " + file, e);
     }

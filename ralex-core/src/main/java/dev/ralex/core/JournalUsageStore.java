@@ -712,11 +712,7 @@ final class JournalUsageStore implements UsageStore {
   // --- I/O helpers --------------------------------------------------------------------------------------------
 
   private void syncDirectory() {
-    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-      dir.force(true);
-    } catch (IOException | UnsupportedOperationException notSupported) {
-      // Not possible on every platform (Windows); the files' own contents are forced.
-    }
+    AtomicFiles.syncDirectory(directory);
   }
 
   private static long writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {

@@ -22,6 +22,8 @@ import dev.ralex.api.StreamHandle;
 import dev.ralex.api.StreamHandler;
 import dev.ralex.api.ToolResultBlock;
 import dev.ralex.api.UnknownModelException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -389,15 +391,55 @@ public final class Ralex implements AutoCloseable {
   }
 
   /**
+   * The selector that chooses the model of each call: the one given to {@link Builder#selector} or set up by the
+   * configuration file, else the default. A learning selector can be inspected through it (a {@code
+   * LinUcbSelector}'s statistics, say).
+   */
+  public ModelSelector selector() {
+    return selector;
+  }
+
+  /**
    * Closes the providers, closes the {@linkplain Builder#usageStore usage store} given to the builder (making
-   * every appended record durable), and stops Ralex's threads. Calls in flight may fail; one billed after the
-   * store closed is logged at ERROR, not stored. Idempotent; failures to close are logged, not thrown.
+   * every appended record durable), stops Ralex's threads, and last closes the {@linkplain Builder#selector
+   * selector} if it implements {@link AutoCloseable}. Calls in flight may fail; one billed after the store closed
+   * is logged at ERROR, not stored. Idempotent. Failures to close the providers and the store are logged, not
+   * thrown; a selector's failure is thrown (after everything else is closed), unchecked, because closing a
+   * selector typically saves what it learned, and losing that should not go unnoticed.
+   *
+   * @throws RuntimeException the selector's failure to close, if any ({@link UncheckedIOException} for an
+   *     {@link IOException})
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    try {
+      closeResources();
+    } finally {
+      if (selector instanceof AutoCloseable) {
+        closeSelector((AutoCloseable) selector);
+      }
+    }
+  }
+
+  private void closeSelector(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new UncheckedIOException("selector " + selector + " failed to close", e);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("selector " + selector + " failed to close", e);
+    }
+  }
+
+  private void closeResources() {
     for (LlmProvider provider : providers.values()) {
       try {
         provider.close();
@@ -622,7 +664,11 @@ public final class Ralex implements AutoCloseable {
       return this;
     }
 
-    /** Replaces the default selector (the request's model, else the default model). */
+    /**
+     * Replaces the default selector (the request's model, else the default model). A selector that implements
+     * {@link AutoCloseable} is closed by {@link Ralex#close()}, last, and its failure to close is thrown from
+     * there; if {@link #build()} fails, it is not closed.
+     */
     public Builder selector(ModelSelector selector) {
       this.selector = Objects.requireNonNull(selector, "selector");
       return this;
