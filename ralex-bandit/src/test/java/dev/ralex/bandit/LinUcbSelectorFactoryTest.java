@@ -12,6 +12,7 @@ import dev.ralex.api.ChatRequest;
 import dev.ralex.api.ConfigurationException;
 import dev.ralex.api.SelectorConfig;
 import dev.ralex.core.Ralex;
+import dev.ralex.core.testing.TestFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,13 +41,7 @@ class LinUcbSelectorFactoryTest {
   Path dir;
 
   private Path write(String name, String content) {
-    try {
-      Path file = dir.resolve(name);
-      Files.createDirectories(file.getParent());
-      return Files.writeString(file, content);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestFiles.write(dir, name, content);
   }
 
   private Path config(String selector) {

@@ -20,6 +20,7 @@ import dev.ralex.api.RateLimitedException;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
 import dev.ralex.api.Usage;
+import dev.ralex.core.testing.TestFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -51,13 +52,7 @@ class ConfigLoaderTest {
   private final RecordingSleeper sleeper = new RecordingSleeper(clock);
 
   private Path write(String name, String content) {
-    try {
-      Path file = dir.resolve(name);
-      Files.createDirectories(file.getParent());
-      return Files.writeString(file, content);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestFiles.write(dir, name, content);
   }
 
   private Ralex.Builder load(Path file) {

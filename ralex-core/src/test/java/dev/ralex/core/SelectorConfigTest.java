@@ -11,8 +11,8 @@ import dev.ralex.api.ModelSelector;
 import dev.ralex.api.ModelTier;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
+import dev.ralex.core.testing.TestFiles;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,11 +77,7 @@ class SelectorConfigTest {
   private final Map<String, String> env = new HashMap<>();
 
   private Path write(String name, String content) {
-    try {
-      return Files.writeString(dir.resolve(name), content);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestFiles.write(dir, name, content);
   }
 
   /** The selector a configuration file sets up, as the built Ralex holds it. */

@@ -9,6 +9,7 @@ import dev.ralex.api.ConfigurationException;
 import dev.ralex.api.ModelSelector;
 import dev.ralex.api.RoutingContext;
 import dev.ralex.api.Selection;
+import dev.ralex.core.testing.TestFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -32,13 +33,7 @@ class SelectorFactoryConfigTest {
   private final Map<String, String> env = new HashMap<>();
 
   private Path write(String name, String content) {
-    try {
-      Path file = dir.resolve(name);
-      Files.createDirectories(file.getParent());
-      return Files.writeString(file, content);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestFiles.write(dir, name, content);
   }
 
   private String error(String yaml) {
