@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A batch submitted with {@link Ralex#submitBatch}: many requests answered within hours at the provider's batch
@@ -34,13 +36,17 @@ import java.util.Set;
  * priced at the batch price, recorded ({@link RalexEvent.UsageRecorded}, budget alerts) and its reservation
  * settled, and failed, cancelled and expired requests release theirs.
  *
- * <p>Reservations live in this object: a process that ends before collecting the results leaves them to expire
- * with the budget period, and the spend of such a batch is only recorded by a process that collects it. Batches
- * do not take rate-limit permits: providers limit batch traffic apart from the Messages API.
+ * <p>Reservations live in this object: a process that ends before collecting the results loses them (they were
+ * never spend), and the batch's spend is recorded by whichever process collects it. A process that starts again
+ * takes the batch up with {@link Ralex#resumeBatch}, given the requests it submitted: it reserves their worst
+ * cases again and records the results as they come, skipping those already recorded (found by their call ids,
+ * {@code batch-<batch id>-<custom id>}, among the usage records since the batch was created). Batches do not take
+ * rate-limit permits: providers limit batch traffic apart from the Messages API.
  *
  * <p>Thread-safe; results are recorded exactly once, however often they are read.
  */
 public final class Batch {
+  private static final Logger LOG = LoggerFactory.getLogger(Batch.class);
   /** The first wait between polls of {@link #awaitResults}; doubled after each poll up to {@link #MAX_POLL}. */
   public static final Duration FIRST_POLL = Duration.ofSeconds(5);
   /** The longest wait between polls. */
@@ -68,6 +74,90 @@ public final class Batch {
 
   /** Checks, reserves and submits; see {@link Ralex#submitBatch}. */
   static Batch submit(Ralex ralex, String modelId, List<BatchItem> items) {
+    Checked c = check(ralex, modelId, items);
+    Map<String, Pending> pending = new LinkedHashMap<>();
+    List<BatchItem> fitted = new ArrayList<>(items.size());
+    try {
+      for (BatchItem item : items) {
+        Fitted f = c.fit(ralex, item);
+        pending.put(item.customId(), new Pending(f.request(), ralex.usage.reserve(f.request(), c.model(),
+            f.worstCase())));
+        fitted.add(BatchItem.of(item.customId(), f.request()));
+      }
+      BatchJob job = c.api().submit(c.model(), fitted);
+      return new Batch(ralex, c.model(), c.api(), job, c.factor(), pending);
+    } catch (RuntimeException e) {
+      releaseAll(pending);
+      throw e;
+    }
+  }
+
+  /** Retrieves, skips what is recorded, reserves; see {@link Ralex#resumeBatch}. */
+  static Batch resume(Ralex ralex, String modelId, String batchId, List<BatchItem> items) {
+    Objects.requireNonNull(batchId, "batchId");
+    Checked c = check(ralex, modelId, items);
+    if (batchId.isBlank()) {
+      throw new InvalidRequestException("a batch id must not be blank", ErrorDetails.of(c.model().provider()));
+    }
+    BatchJob job = c.api().retrieve(batchId);
+    // The results a process already recorded keep their call ids: those requests are not recorded again. From a
+    // day before the batch was created, since its clock (the provider's) and Ralex's need not agree.
+    Set<String> recorded = new HashSet<>();
+    String prefix = callIdPrefix(job.id());
+    for (UsageRecord r : ralex.usage.records(job.createdAt().minus(Duration.ofDays(1)),
+        ralex.clock.instant().plusNanos(1))) {
+      if (r.callId().startsWith(prefix)) {
+        recorded.add(r.callId().substring(prefix.length()));
+      }
+    }
+    Map<String, Pending> pending = new LinkedHashMap<>();
+    List<String> overflowing = new ArrayList<>();
+    try {
+      for (BatchItem item : items) {
+        if (recorded.contains(item.customId())) {
+          continue;
+        }
+        Fitted f = c.fit(ralex, item);
+        UsageTracker.Reservation reservation;
+        try {
+          reservation = ralex.usage.reserve(f.request(), c.model(), f.worstCase());
+        } catch (BudgetExceededException e) {
+          // The provider is answering the request whatever the budget says: reserve nothing, record what it costs.
+          reservation = ralex.usage.reserve(f.request(), c.model(), BigDecimal.ZERO);
+          overflowing.add(item.customId() + " (" + e.budget() + ")");
+        }
+        pending.put(item.customId(), new Pending(f.request(), reservation));
+      }
+    } catch (RuntimeException e) {
+      releaseAll(pending);
+      throw e;
+    }
+    if (!overflowing.isEmpty()) {
+      LOG.warn("batch {} resumed with {} request(s) whose worst case no longer fits their budget, so nothing is "
+          + "reserved for them and their cost is recorded as it comes: {}", job.id(), overflowing.size(),
+          overflowing);
+    }
+    if (!recorded.isEmpty()) {
+      LOG.debug("batch {} resumed: {} result(s) already recorded are not recorded again", job.id(), recorded.size());
+    }
+    return new Batch(ralex, c.model(), c.api(), job, c.factor(), pending);
+  }
+
+  /** A batch's model, endpoint and price factor, once the arguments are checked. */
+  private record Checked(ModelInfo model, BatchSupport api, BigDecimal factor, ModelTokens tokens) {
+    /** The request as it is sent (fitted by the context manager) and its worst case at the batch price. */
+    Fitted fit(Ralex ralex, BatchItem item) {
+      int maxOutput = ralex.maxOutputTokens(item.request(), model);
+      ChatRequest request = item.request().withModel(model.id()).withMaxOutputTokens(maxOutput);
+      ContextManager.Fit fit = ralex.contextManager.fit(request, model, maxOutput, tokens);
+      return new Fitted(fit.request(),
+          model.pricing().worstCaseCost(fit.inputTokens(), maxOutput).multiply(factor));
+    }
+  }
+
+  private record Fitted(ChatRequest request, BigDecimal worstCase) {}
+
+  private static Checked check(Ralex ralex, String modelId, List<BatchItem> items) {
     Objects.requireNonNull(modelId, "modelId");
     Objects.requireNonNull(items, "items");
     ModelInfo model = ralex.model(modelId);
@@ -77,34 +167,27 @@ public final class Batch {
     if (items.isEmpty()) {
       throw new InvalidRequestException("a batch needs at least one request", ErrorDetails.of(model.provider()));
     }
-    BigDecimal factor = api.priceFactor();
     Set<String> ids = new HashSet<>();
-    Map<String, Pending> pending = new LinkedHashMap<>();
-    List<BatchItem> fitted = new ArrayList<>(items.size());
-    try {
-      ModelTokens tokens = new ModelTokens(ralex.providers.get(model.provider()), model,
-          ralex.calibration.ratio(model));
-      for (BatchItem item : items) {
-        Objects.requireNonNull(item, "item");
-        if (!ids.add(item.customId())) {
-          throw new InvalidRequestException("custom id '" + item.customId() + "' is used twice in the batch",
-              ErrorDetails.of(model.provider()));
-        }
-        int maxOutput = ralex.maxOutputTokens(item.request(), model);
-        ChatRequest request = item.request().withModel(model.id()).withMaxOutputTokens(maxOutput);
-        ContextManager.Fit fit = ralex.contextManager.fit(request, model, maxOutput, tokens);
-        BigDecimal worstCase = model.pricing().worstCaseCost(fit.inputTokens(), maxOutput).multiply(factor);
-        pending.put(item.customId(), new Pending(fit.request(), ralex.usage.reserve(fit.request(), model, worstCase)));
-        fitted.add(BatchItem.of(item.customId(), fit.request()));
+    for (BatchItem item : items) {
+      Objects.requireNonNull(item, "item");
+      if (!ids.add(item.customId())) {
+        throw new InvalidRequestException("custom id '" + item.customId() + "' is used twice in the batch",
+            ErrorDetails.of(model.provider()));
       }
-      BatchJob job = api.submit(model, fitted);
-      return new Batch(ralex, model, api, job, factor, pending);
-    } catch (RuntimeException e) {
-      for (Pending p : pending.values()) {
-        p.reservation().release();
-      }
-      throw e;
     }
+    return new Checked(model, api, api.priceFactor(),
+        new ModelTokens(ralex.providers.get(model.provider()), model, ralex.calibration.ratio(model)));
+  }
+
+  private static void releaseAll(Map<String, Pending> pending) {
+    for (Pending p : pending.values()) {
+      p.reservation().release();
+    }
+  }
+
+  /** The call ids of a batch's results are this prefix and the request's custom id. */
+  private static String callIdPrefix(String batchId) {
+    return "batch-" + batchId + "-";
   }
 
   /** The provider's id of the batch. */
@@ -193,7 +276,7 @@ public final class Batch {
       ChatResponse answer = r.response().orElseThrow();
       Usage usage = answer.usage();
       BigDecimal cost = model.pricing().costOf(usage).multiply(priceFactor);
-      String callId = "batch-" + id() + "-" + r.customId();
+      String callId = callIdPrefix(id()) + r.customId();
       List<RalexEvent.BudgetAlert> alerts = p.reservation().commitAlerting(new UsageRecord(callId, now,
           model.id(), model.provider(), usage, cost, p.request().tags(),
           p.request().conversationId().orElse(null)));

@@ -331,6 +331,27 @@ public final class Ralex implements AutoCloseable {
   }
 
   /**
+   * Takes up a batch submitted earlier, typically by a process that ended before collecting it, so that its spend
+   * is recorded and counted against budgets like a batch submitted here. {@code items} are the requests that were
+   * submitted (their custom ids, and the requests for their tags, conversations and worst cases): each request's
+   * worst case at the batch price is reserved again, and the results are recorded as {@link Batch#results()}
+   * reads them. Requests whose results are already among the usage records (their call ids are {@code
+   * batch-<batchId>-<customId>}) are not recorded again, so a batch resumed after it was collected costs nothing
+   * twice, as long as the records since the batch's creation are still kept (not compacted away). A request whose
+   * worst case no longer fits a budget is not refused, since the provider answers it anyway: nothing is reserved
+   * for it, its cost is recorded when it comes, and a WARN line names it and the budget.
+   *
+   * @throws dev.ralex.api.UnknownModelException if no configured provider serves the model
+   * @throws dev.ralex.api.InvalidRequestException if the provider has no batch endpoint, the id is blank, there are
+   *     no items, or a custom id repeats
+   * @throws LlmException if the provider does not know the batch or cannot be reached; nothing stays reserved
+   */
+  public Batch resumeBatch(String modelId, String batchId, List<dev.ralex.api.BatchItem> items) {
+    ensureOpen();
+    return Batch.resume(this, modelId, batchId, items);
+  }
+
+  /**
    * What the response cache did since this instance was built: hits, misses and the cost the hits saved, in all
    * and per request tag (kept in memory; empty without a {@linkplain Builder#responseCache cache}). Thread-safe.
    *

@@ -171,6 +171,97 @@ class AnthropicBatchesTest {
     assertThat(fetch.getHeaders().get("x-api-key")).isEqualTo(KEY);
   }
 
+  private void enqueueEndedBatchAndResults() {
+    server.enqueue(AnthropicWire.json(200, AnthropicWire.text("batch-ended.json")).build());
+    server.enqueue(AnthropicWire.json(200, AnthropicWire.text("batch-results.jsonl"))
+        .setHeader("content-type", "application/binary").build());
+  }
+
+  @Test
+  void aBatchLeftBehindByAnEndedProcessIsResumedAndItsSpendRecordedWithItsTags() throws Exception {
+    server.enqueue(AnthropicWire.json(200, AnthropicWire.text("batch-in-progress.json")).build());
+    try (Ralex first = ralex(Budget.daily(new BigDecimal("0.015")))) {
+      first.submitBatch(HAIKU, fourTickets()); // and the process ends before the results
+    }
+    enqueueEndedBatchAndResults();
+    try (Ralex second = ralex(Budget.daily(new BigDecimal("0.015")))) {
+      Batch batch = second.resumeBatch(HAIKU, BATCH_ID, fourTickets());
+      assertThat(batch.submitted().status()).isEqualTo(BatchJob.Status.ENDED);
+      // The four worst cases are reserved again: a batch as big does not fit beside it.
+      assertThatThrownBy(() -> second.submitBatch(HAIKU, fourTickets()))
+          .isInstanceOf(BudgetExceededException.class);
+
+      List<BatchResult> results = batch.results();
+
+      assertThat(results).extracting(BatchResult::outcome).containsExactly(BatchResult.Outcome.SUCCEEDED,
+          BatchResult.Outcome.ERRORED, BatchResult.Outcome.SUCCEEDED, BatchResult.Outcome.EXPIRED);
+      assertThat(second.usage().spentToday()).isEqualByComparingTo("0.003");
+      List<dev.ralex.core.UsageRecord> records = second.usage().records(Instant.EPOCH, clock.now.plusSeconds(1));
+      assertThat(records).extracting(dev.ralex.core.UsageRecord::callId)
+          .containsExactly("batch-" + BATCH_ID + "-q1", "batch-" + BATCH_ID + "-q3");
+      assertThat(records.get(1).tags()).containsEntry("team", "support");
+      assertThat(records.get(1).cost()).isEqualByComparingTo("0.002");
+    }
+    assertThat(server.takeRequest(5, TimeUnit.SECONDS).getTarget()).isEqualTo("/v1/messages/batches");
+    RecordedRequest retrieve = server.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(retrieve.getMethod()).isEqualTo("GET");
+    assertThat(retrieve.getTarget()).isEqualTo("/v1/messages/batches/" + BATCH_ID);
+  }
+
+  @Test
+  void aBatchResumedAfterItWasCollectedRecordsNothingTwice() {
+    server.enqueue(AnthropicWire.json(200, AnthropicWire.text("batch-in-progress.json")).build());
+    enqueueEndedBatchAndResults();
+    enqueueEndedBatchAndResults();
+    try (Ralex ralex = ralex(Budget.daily(new BigDecimal("0.015")))) {
+      Batch batch = ralex.submitBatch(HAIKU, fourTickets());
+      batch.awaitResults(Duration.ofHours(1));
+      assertThat(ralex.usage().spentToday()).isEqualByComparingTo("0.003");
+
+      Batch again = ralex.resumeBatch(HAIKU, BATCH_ID, fourTickets());
+      List<BatchResult> results = again.results();
+
+      assertThat(results).hasSize(4); // reported, as the provider returns them
+      assertThat(ralex.usage().spentToday()).isEqualByComparingTo("0.003");
+      assertThat(events).filteredOn(e -> e instanceof RalexEvent.UsageRecorded).hasSize(2);
+      // Nothing stays reserved either: the whole budget but what was spent is free.
+      server.enqueue(AnthropicWire.json(200, AnthropicWire.text("batch-in-progress.json")).build());
+      ralex.submitBatch(HAIKU, fourTickets());
+    }
+  }
+
+  @Test
+  void aResumedBatchIsRecordedEvenWhereItsWorstCaseNoLongerFitsTheBudget() {
+    enqueueEndedBatchAndResults();
+    // $0.005 holds less than the four requests' worst case ($0.01): resuming is not refused, since the provider
+    // answers them anyway, and what they cost is recorded.
+    try (Ralex ralex = ralex(Budget.daily(new BigDecimal("0.005")))) {
+      Batch batch = ralex.resumeBatch(HAIKU, BATCH_ID, fourTickets());
+      batch.results();
+      assertThat(ralex.usage().spentToday()).isEqualByComparingTo("0.003");
+    }
+  }
+
+  @Test
+  void resumingABatchTheProviderDoesNotKnowFailsAndReservesNothing() {
+    server.enqueue(AnthropicWire.json(404, "{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\","
+        + "\"message\":\"Batch not found\"}}").setHeader("request-id", "req_test_404").build());
+    try (Ralex ralex = ralex(Budget.daily(new BigDecimal("0.015")))) {
+      assertThatThrownBy(() -> ralex.resumeBatch(HAIKU, "msgbatch_unknown", fourTickets()))
+          .isInstanceOfSatisfying(dev.ralex.api.LlmException.class, e -> {
+            assertThat(e.httpStatus()).hasValue(404);
+            assertThat(e.requestId()).hasValue("req_test_404");
+            assertThat(e.getMessage()).doesNotContain(KEY);
+          });
+      assertThatThrownBy(() -> ralex.resumeBatch(HAIKU, " ", fourTickets()))
+          .isInstanceOf(InvalidRequestException.class).hasMessageContaining("blank");
+      assertThatThrownBy(() -> ralex.resumeBatch(HAIKU, BATCH_ID, List.of()))
+          .isInstanceOf(InvalidRequestException.class).hasMessageContaining("at least one");
+      server.enqueue(AnthropicWire.json(200, AnthropicWire.text("batch-in-progress.json")).build());
+      ralex.submitBatch(HAIKU, fourTickets()); // The whole budget is free.
+    }
+  }
+
   @Test
   void aBatchWhoseWorstCaseWouldOverflowABudgetIsRefusedBeforeSending() {
     try (Ralex ralex = ralex(Budget.daily(new BigDecimal("0.005")))) {
