@@ -13,6 +13,7 @@ import dev.ralex.api.ProviderUnavailableException;
 import dev.ralex.api.RalexEvent;
 import dev.ralex.api.Selection;
 import dev.ralex.api.Usage;
+import dev.ralex.core.testing.Concurrently;
 import dev.ralex.core.testing.InMemoryProvider;
 import dev.ralex.core.Budget;
 import dev.ralex.core.CircuitBreakerPolicy;
@@ -37,10 +38,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
@@ -337,25 +334,12 @@ class RalexMetricsTest {
     RalexMetrics metrics = RalexMetrics.of(registry);
     int threads = 8;
     int perThread = 200;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    CountDownLatch start = new CountDownLatch(1);
     try (Ralex ralex = ralex(metrics).build()) {
-      List<Future<?>> done = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        done.add(pool.submit(() -> {
-          start.await();
-          for (int i = 0; i < perThread; i++) {
-            ralex.chat(ChatRequest.of("hi"));
-          }
-          return null;
-        }));
-      }
-      start.countDown();
-      for (Future<?> f : done) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
+      Concurrently.run(threads, thread -> {
+        for (int i = 0; i < perThread; i++) {
+          ralex.chat(ChatRequest.of("hi"));
+        }
+      });
     }
 
     int total = threads * perThread;

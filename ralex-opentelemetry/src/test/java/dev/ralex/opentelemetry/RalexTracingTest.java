@@ -13,6 +13,7 @@ import dev.ralex.api.ProviderUnavailableException;
 import dev.ralex.api.RalexEvent;
 import dev.ralex.api.Selection;
 import dev.ralex.api.Usage;
+import dev.ralex.core.testing.Concurrently;
 import dev.ralex.core.testing.InMemoryProvider;
 import dev.ralex.core.Budget;
 import dev.ralex.core.ModelCatalog;
@@ -31,12 +32,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -352,25 +348,12 @@ class RalexTracingTest {
     RalexTracing tracing = tracing();
     int threads = 8;
     int perThread = 100;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    CountDownLatch start = new CountDownLatch(1);
     try (Ralex ralex = ralex(tracing).build()) {
-      List<Future<?>> done = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        done.add(pool.submit(() -> {
-          start.await();
-          for (int i = 0; i < perThread; i++) {
-            ralex.chat(ChatRequest.of("hi"));
-          }
-          return null;
-        }));
-      }
-      start.countDown();
-      for (Future<?> f : done) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
+      Concurrently.run(threads, thread -> {
+        for (int i = 0; i < perThread; i++) {
+          ralex.chat(ChatRequest.of("hi"));
+        }
+      });
     }
 
     List<SpanData> calls = callSpans();
